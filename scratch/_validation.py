@@ -1,0 +1,169 @@
+"""Validators for every public entry point.
+
+Each check names the argument, states what was expected and what was given, and, where
+there is an obvious fix, says it (scikit-learn's ``check_array`` is the model).
+Internal math trusts its inputs; only public functions call these.
+"""
+
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def _describe(x):
+    """A short description of an array-like for error messages: shape and dtype."""
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__}"
+
+
+def check_array(x, name, *, ndim=None, dtype="float", allow_empty=False, finite=True):
+    """Return ``x`` as an ndarray after checking ndim, dtype kind, emptiness and finiteness.
+
+    dtype: "float" keeps float32/float64 and converts integers, booleans and float16 to
+    float64 (float16 to float32); "int" requires integral values and returns int64;
+    "any" keeps a numeric dtype as it is. Object and string arrays are refused.
+    ndim: an int or a tuple of allowed ints.
+    """
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular numeric array; got {_describe(x)} ({exc})") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold numbers; got dtype {arr.dtype}. "
+            f"Convert it first, e.g. np.asarray({name}, dtype=float)."
+        )
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            raise ValueError(_ndim_message(name, arr, allowed))
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {arr.shape}.")
+    if dtype == "float":
+        arr = _as_float(arr)
+    elif dtype == "int":
+        arr = _as_int(arr, name)
+    if finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = "NaN" if np.isnan(arr).any() else "inf"
+        raise ValueError(f"{name} contains {bad}; every value must be finite.")
+    return arr
+
+
+def _ndim_message(name, arr, allowed):
+    want = " or ".join(f"{d}-D" for d in allowed)
+    msg = f"{name} must be a {want} array; got a {arr.ndim}-D array of shape {arr.shape}."
+    if arr.ndim == 1 and 2 in allowed:
+        msg += (
+            f" Reshape your data either using {name}.reshape(-1, 1) if it has a single "
+            f"feature or {name}.reshape(1, -1) if it is a single sample."
+        )
+    if arr.ndim == 0 and 1 in allowed:
+        msg += f" Wrap a single value in a list: [{name}]."
+    return msg
+
+
+def _as_float(arr):
+    if arr.dtype in FLOAT_DTYPES:
+        return arr
+    if arr.dtype == np.float16:
+        return arr.astype(np.float32)
+    return arr.astype(np.float64)
+
+
+def _as_int(arr, name):
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind == "b":
+        return arr.astype(np.int64)
+    if not np.isfinite(arr).all() or not np.array_equal(arr, np.round(arr)):
+        raise ValueError(f"{name} must hold integer class labels; got non-integer values such as {_first_bad(arr)}.")
+    return arr.astype(np.int64)
+
+
+def _first_bad(arr):
+    flat = arr.ravel()
+    bad = flat[~np.isfinite(flat) | (flat != np.round(flat))]
+    return bad[0] if bad.size else flat[0]
+
+
+def check_labels(y, name, n_classes, *, ignore_index=None):
+    """Integer class labels in [0, n_classes), as int64 (``ignore_index`` also allowed)."""
+    y = check_array(y, name, ndim=1, dtype="int")
+    valid = (y >= 0) & (y < n_classes)
+    if ignore_index is not None:
+        valid |= y == ignore_index
+    if not valid.all():
+        bad = y[~valid][0]
+        raise ValueError(f"{name} holds label {bad}, outside the {n_classes} classes 0..{n_classes - 1}.")
+    return y
+
+
+def check_probabilities(p, name):
+    """Values in the closed interval [0, 1] (targets of a binary cross-entropy)."""
+    if p.size and (p.min() < 0 or p.max() > 1):
+        raise ValueError(f"{name} must lie in [0, 1]; got values from {p.min()} to {p.max()}.")
+    return p
+
+
+def check_same_length(a, b, name_a, name_b):
+    if len(a) != len(b):
+        raise ValueError(f"{name_a} and {name_b} must have the same number of samples; got {len(a)} and {len(b)}.")
+
+
+def check_same_shape(a, b, name_a, name_b):
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape; got {a.shape} and {b.shape}. "
+            "scratch does not broadcast a loss's input against its target."
+        )
+
+
+def check_features(X, n_features, name="X"):
+    if X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features, but the model expects {n_features}.")
+
+
+def check_choice(value, name, choices):
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}; got {value!r}.")
+    return value
+
+
+def check_number(value, name, *, low=None, high=None, low_open=False, integer=False):
+    """A real (or integer) scalar within [low, high] (open at ``low`` when low_open)."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an integer" if integer else "a real number"
+        raise TypeError(f"{name} must be {what}; got {value!r} of type {type(value).__name__}.")
+    if not integer and not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value}.")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and value > high
+    if too_low or too_high:
+        lo = "(" if low_open else "["
+        raise ValueError(f"{name} must lie in {lo}{low}, {high}]; got {value}.")
+    return value
+
+
+def check_dtype(dtype, name="dtype"):
+    """float32 or float64, as a numpy dtype."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be float32 or float64; got {dtype!r}.") from None
+    if dt not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be float32 or float64; got {dt}.")
+    return dt
+
+
+def check_seed(seed, name="seed"):
+    """A numpy Generator from an int seed, a Generator, or None (fresh entropy)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(f"{name} must be a non-negative int, a numpy Generator or None; got {seed!r}.")
+    return np.random.default_rng(seed)
