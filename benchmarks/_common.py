@@ -1,0 +1,211 @@
+"""What every benchmark script shares: arguments, the machine, timing, data and reports.
+
+Each script builds its parser with ``base_parser``, times with ``time.perf_counter`` via
+``median_seconds``/``stopwatch``, and ends with ``write_report``, which prints the machine and
+the Markdown tables and writes ``<out>/<name>.json`` and ``<out>/<name>.md``.
+"""
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as `python benchmarks/NAME.py` from a checkout
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_OUT = ROOT / "benchmarks" / "results"  # git-ignored
+
+
+def base_parser(description):
+    """An argparse parser with the options every script has: --quick, --out, --seed."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of a few seconds")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="directory for the JSON, Markdown and PNG")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (init, batch order, data)")
+    return parser
+
+
+# ----------------------------------------------------------------------------- the machine
+
+
+def cpu_model():
+    """The CPU's model name from /proc/cpuinfo (Linux), else platform.processor()."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def blas_info():
+    """The BLAS libraries loaded in this process (threadpoolctl if present, else numpy's build)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return [{"library": blas.get("name"), "version": blas.get("version"), "threads": None}]
+    return [
+        {"library": f"{i['internal_api']} ({i['prefix']})", "version": i.get("version"),
+         "threads": i["num_threads"], "architecture": i.get("architecture")}
+        for i in threadpool_info()
+    ]
+
+
+def machine_info():
+    """Date, CPU, cores, library versions, BLAS and thread counts, as a JSON-able dict."""
+    info = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": blas_info(),
+        "openblas_env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_", "MKL_"))},
+    }
+    torch = optional_import("torch")
+    if torch is not None:
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()  # left at torch's default
+    sklearn = optional_import("sklearn")
+    if sklearn is not None:
+        info["sklearn"] = sklearn.__version__
+    return info
+
+
+def describe_machine(info):
+    """One paragraph stating the machine, for the printed report and the README."""
+    blas = "; ".join(f"{b['library']} {b['version']} ({b['threads']} threads)" for b in info["blas"])
+    lines = [
+        f"- date: {info['date']}",
+        f"- CPU: {info['cpu']}, {info['cores']} cores ({info['cores_usable']} usable)",
+        f"- Python {info['python']}, NumPy {info['numpy']}, BLAS: {blas}",
+    ]
+    if "torch" in info:
+        lines.append(f"- torch {info['torch']} (CPU, {info['torch_threads']} threads: default, not set)")
+    if "sklearn" in info:
+        lines.append(f"- scikit-learn {info['sklearn']}")
+    if info["openblas_env"]:
+        lines.append(f"- environment: {info['openblas_env']}")
+    return "\n".join(lines)
+
+
+def optional_import(name):
+    """The module, or None when it is not installed (torch and sklearn are optional peers)."""
+    try:
+        return __import__(name)
+    except ImportError:
+        return None
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+@contextlib.contextmanager
+def stopwatch():
+    """``with stopwatch() as t: ...`` then ``t()`` gives the elapsed seconds (perf_counter)."""
+    start = time.perf_counter()
+    end = None
+
+    def elapsed():
+        return (end if end is not None else time.perf_counter()) - start
+
+    try:
+        yield elapsed
+    finally:
+        end = time.perf_counter()
+
+
+def median_seconds(fn, repeat):
+    """Median wall time of ``repeat`` calls of ``fn()`` (medians resist a shared machine's noise)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def load_images(name, n_train=None, n_test=None):
+    """MNIST or Fashion-MNIST from ``scratch.datasets``, flattened: X (N, 784) uint8, y (N,) int64.
+
+    n_train, n_test: keep only the first samples (``--quick``). Returns (X_train, y_train, X_test, y_test).
+    """
+    from scratch import datasets
+
+    loader = {"mnist": datasets.load_mnist, "fashion": datasets.load_fashion_mnist}[name]
+    data = loader()
+
+    def flat(X, y, n):
+        n = len(X) if n is None else n
+        return np.ascontiguousarray(X[:n].reshape(n, -1)), np.asarray(y[:n], dtype=np.int64)
+
+    return (*flat(data.X_train, data.y_train, n_train), *flat(data.X_test, data.y_test, n_test))
+
+
+# ----------------------------------------------------------------------------- reports
+
+
+def markdown_table(rows, columns=None):
+    """A Markdown table of a list of dicts; floats get 4 significant digits, None shows as '—'."""
+    columns = columns or list(rows[0])
+
+    def cell(v):
+        if v is None:
+            return "—"
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return str(v)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_report(name, out_dir, config, tables, extra=None):
+    """Print and save a run: ``<out>/<name>.json`` (config, machine, tables, extra) and ``<name>.md``.
+
+    tables: {title: list of row dicts}. Returns the JSON-able dict that was written.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    info = machine_info()
+    result = {"benchmark": name, "config": config, "machine": info, "tables": tables, **(extra or {})}
+    text = [f"# {name}", "", describe_machine(info), ""]
+    for title, rows in tables.items():
+        text += [f"## {title}", "", markdown_table(rows) if rows else "(nothing measured)", ""]
+    markdown = "\n".join(text)
+    print(markdown)
+    (out_dir / f"{name}.md").write_text(markdown)
+    (out_dir / f"{name}.json").write_text(json.dumps(result, indent=2, default=_jsonable))
+    return result
+
+
+def _jsonable(value):
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, (np.ndarray, Path)):
+        return value.tolist() if isinstance(value, np.ndarray) else str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def save_figure(fig, out_dir, name):
+    """Save a matplotlib figure as ``<out>/<name>.png`` (Agg backend) and close it."""
+    import matplotlib.pyplot as plt
+
+    path = Path(out_dir) / f"{name}.png"
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return path

@@ -1,0 +1,7 @@
+"""``python -m scratch`` runs the ``scratch`` command."""
+
+import sys
+
+from scratch.cli import main
+
+sys.exit(main())

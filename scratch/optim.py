@@ -1,0 +1,152 @@
+"""Stochastic gradient descent, exactly as ``torch.optim.SGD``, and two learning-rate schedules.
+
+One step, per parameter θ with gradient g (PyTorch's order):
+
+    d = −g if maximize else g
+    d = d + λ·θ                                   (weight_decay λ)
+    b = d on the first step, else b = μ·b + (1 − τ)·d   (momentum μ, dampening τ)
+    d = d + μ·b if nesterov else b                (only when μ ≠ 0)
+    θ = θ − η·d                                   (learning rate η)
+
+Parameters are updated in place; the update allocates nothing after the first step.
+"""
+
+import math
+
+import numpy as np
+
+from scratch._validation import check_number
+
+
+def _check_non_negative(value, name, what):
+    """A finite real ≥ 0; the message mirrors PyTorch's ("Invalid learning rate: -1")."""
+    check_number(value, name)
+    if value < 0:
+        raise ValueError(f"Invalid {what}: {name} must be ≥ 0; got {value}.")
+    return value
+
+
+class SGD:
+    """Minibatch SGD with momentum, dampening, weight decay, Nesterov and maximize.
+
+    params: a dict or list of float ndarrays, updated IN PLACE by ``step(grads)``, where
+    ``grads`` has the same structure (same keys or order) and shapes. ``lr`` may be changed
+    between steps (that is what a schedule does).
+    """
+
+    def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False):
+        self._keys = list(params) if isinstance(params, dict) else None
+        self._params = self._check_params(list(params.values()) if isinstance(params, dict) else list(params))
+        self.lr = lr
+        self.momentum = _check_non_negative(momentum, "momentum", "momentum value")
+        self.dampening = check_number(dampening, "dampening")
+        self.weight_decay = _check_non_negative(weight_decay, "weight_decay", "weight_decay value")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError(
+                f"Nesterov momentum requires a momentum and zero dampening; got momentum={momentum}, "
+                f"dampening={dampening}. Set momentum > 0 and dampening=0, or nesterov=False."
+            )
+        self.nesterov = bool(nesterov)
+        self.maximize = bool(maximize)
+        self._direction = [np.empty_like(p) for p in self._params]  # d, when it differs from g
+        self._scratch = [np.empty_like(p) for p in self._params]  # scaled temporaries
+        self._momentum_buffers = [None] * len(self._params)
+
+    @property
+    def lr(self):
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        self._lr = _check_non_negative(value, "lr", "learning rate")
+
+    @staticmethod
+    def _check_params(params):
+        if not params:
+            raise ValueError("params must hold at least one array; got an empty collection.")
+        for i, p in enumerate(params):
+            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+                raise TypeError(
+                    f"params[{i}] must be a float ndarray (updated in place); got {type(p).__name__}"
+                    f"{' of dtype ' + str(p.dtype) if isinstance(p, np.ndarray) else ''}."
+                )
+            if not p.flags.writeable:
+                raise ValueError(f"params[{i}] is read-only; SGD updates parameters in place.")
+        return params
+
+    def _grads_as_list(self, grads):
+        if self._keys is not None:
+            if not isinstance(grads, dict) or list(grads) != self._keys:
+                got = list(grads) if isinstance(grads, dict) else type(grads).__name__
+                raise ValueError(f"grads must be a dict with the keys of params {self._keys}; got {got}.")
+            grads = list(grads.values())
+        elif len(grads) != len(self._params):
+            raise ValueError(f"grads must hold {len(self._params)} arrays, like params; got {len(grads)}.")
+        for i, (p, g) in enumerate(zip(self._params, grads)):
+            if g.shape != p.shape:
+                name = self._keys[i] if self._keys else i
+                raise ValueError(f"grads[{name!r}] has shape {g.shape}, but the parameter has shape {p.shape}.")
+        return grads
+
+    def step(self, grads):
+        """Apply one update θ ← θ − η·d to every parameter (see the module docstring for d)."""
+        grads = self._grads_as_list(grads)
+        for i, (p, g) in enumerate(zip(self._params, grads)):
+            d = self._decayed_direction(p, g, self._direction[i])
+            if self.momentum != 0:
+                d = self._momentum_direction(i, d)
+            tmp = self._scratch[i]
+            np.multiply(d, self._lr, out=tmp)
+            np.subtract(p, tmp, out=p)
+
+    def _decayed_direction(self, p, g, out):
+        """d = ±g + λ·θ, written into ``out`` unless it is g itself."""
+        if self.weight_decay != 0:
+            np.multiply(p, self.weight_decay, out=out)
+            return np.subtract(out, g, out=out) if self.maximize else np.add(out, g, out=out)
+        return np.negative(g, out=out) if self.maximize else g
+
+    def _momentum_direction(self, i, d):
+        """b = μ·b + (1 − τ)·d (b = d on the first step); returns d + μ·b if Nesterov else b."""
+        buf, tmp, mu = self._momentum_buffers[i], self._scratch[i], self.momentum
+        if buf is None:
+            buf = self._momentum_buffers[i] = d.copy()
+        else:
+            np.multiply(buf, mu, out=buf)
+            if self.dampening != 0:
+                np.add(buf, np.multiply(d, 1 - self.dampening, out=tmp), out=buf)
+            else:
+                np.add(buf, d, out=buf)
+        if not self.nesterov:
+            return buf
+        np.multiply(buf, mu, out=tmp)
+        return np.add(d, tmp, out=tmp)
+
+
+class StepLR:
+    """η_e = η₀ · γ^⌊e / step_size⌋ for epoch e = 0, 1, … (``torch.optim.lr_scheduler.StepLR``)."""
+
+    def __init__(self, step_size, gamma=0.1):
+        self.step_size = check_number(step_size, "step_size", low=1, integer=True)
+        self.gamma = check_number(gamma, "gamma", low=0)
+
+    def __call__(self, base_lr, epoch):
+        return base_lr * self.gamma ** (epoch // self.step_size)
+
+    def __repr__(self):
+        return f"StepLR(step_size={self.step_size}, gamma={self.gamma})"
+
+
+class CosineAnnealingLR:
+    """η_e = η_min + (η₀ − η_min)·(1 + cos(π·e / T_max)) / 2 (``torch.optim.lr_scheduler.CosineAnnealingLR``)."""
+
+    def __init__(self, T_max, eta_min=0.0):
+        self.T_max = check_number(T_max, "T_max", low=1, integer=True)
+        self.eta_min = _check_non_negative(eta_min, "eta_min", "minimum learning rate")
+
+    def __call__(self, base_lr, epoch):
+        cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+        return self.eta_min + (base_lr - self.eta_min) * cosine
+
+    def __repr__(self):
+        return f"CosineAnnealingLR(T_max={self.T_max}, eta_min={self.eta_min})"

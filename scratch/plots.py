@@ -1,0 +1,229 @@
+"""Figures for training runs and fitted models, drawn headless with matplotlib's object API.
+
+Every function builds a ``matplotlib.figure.Figure`` (no pyplot, no global state, works on a
+server without a display), returns it, and when ``path`` is given also writes it there as a
+PNG of ``figsize × DPI`` pixels. Titles, axis labels and legends make each figure readable on
+its own; pass feature and target names with their units (e.g. ``"area (m²)"``).
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from scratch._validation import check_array, check_features, check_labels, check_number, check_same_length
+from scratch.metrics import confusion_matrix, r2_score
+
+DPI = 100  # pixels per inch of the saved PNGs: a (6, 4) inch figure is 600 × 400 pixels
+HISTORY_FIELDS = ("train_loss", "val_loss", "val_accuracy")
+
+
+def _new_figure(width, height):
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+
+
+def _finish(fig, path):
+    """Write ``fig`` as a PNG when a path is given; return the figure."""
+    if path is not None:
+        fig.savefig(path, format="png", dpi=DPI)
+    return fig
+
+
+def _history_fields(history):
+    """(train_loss, val_loss, val_accuracy) from a mapping or an object with those attributes."""
+    if isinstance(history, Mapping):
+        return tuple(history.get(name) for name in HISTORY_FIELDS)
+    return tuple(getattr(history, name, None) for name in HISTORY_FIELDS)
+
+
+def _per_epoch(values, name, n_epochs):
+    values = check_array(values, name, ndim=1)
+    if len(values) != n_epochs:
+        raise ValueError(f"{name} must hold one value per epoch ({n_epochs}); got {len(values)}.")
+    return values
+
+
+def plot_history(train_loss, val_loss=None, val_accuracy=None, *, title="Training history", path=None):
+    """Loss per epoch (train and validation) and, if given, validation accuracy in percent.
+
+    train_loss: (E,) mean training loss of each epoch — or a ``scratch.training.History`` or a
+    mapping, whose fields ``train_loss``, ``val_loss``, ``val_accuracy`` are read instead.
+    val_loss: (E,) or None; val_accuracy: (E,) fractions in [0, 1] or None.
+    """
+    if isinstance(train_loss, Mapping) or hasattr(train_loss, "train_loss"):
+        train_loss, val_loss, val_accuracy = _history_fields(train_loss)
+    train_loss = check_array(train_loss, "train_loss", ndim=1)
+    epochs = np.arange(1, len(train_loss) + 1)
+    fig = _new_figure(11 if val_accuracy is not None else 6, 4)
+    fig.suptitle(title)
+    loss_ax, *rest = fig.subplots(1, 2 if val_accuracy is not None else 1, squeeze=False)[0]
+    loss_ax.plot(epochs, train_loss, "o-", label="training loss")
+    if val_loss is not None:
+        loss_ax.plot(epochs, _per_epoch(val_loss, "val_loss", len(epochs)), "s--", label="validation loss")
+    _label_epoch_axis(loss_ax, "mean loss per sample", "Loss")
+    if val_accuracy is not None:
+        accuracy_ax = rest[0]
+        percent = 100 * _per_epoch(val_accuracy, "val_accuracy", len(epochs))
+        accuracy_ax.plot(epochs, percent, "o-", color="tab:green", label="validation accuracy")
+        for epoch, value in zip(epochs, percent):
+            accuracy_ax.annotate(f"{value:.2f}", (epoch, value), textcoords="offset points", xytext=(0, 6),
+                                 ha="center", fontsize=8)
+        _label_epoch_axis(accuracy_ax, "accuracy (%)", "Validation accuracy")
+    return _finish(fig, path)
+
+
+def _label_epoch_axis(ax, ylabel, title):
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    ax.legend()
+
+
+def plot_weight_templates(W, class_names=None, *, image_shape=(28, 28), path=None):
+    """Each class's weight column W[:, k] drawn as an image, red for +, blue for −, white at 0.
+
+    W: (D, K) weights of a softmax regression (or the model itself, whose params["W"] is used),
+    with D = height × width of ``image_shape``. All panels share one colour scale, symmetric
+    around 0, so their strengths compare. class_names: K titles (default "class 0", …).
+    """
+    if hasattr(W, "params"):
+        W = W.params["W"]
+    W = check_array(W, "W", ndim=2)
+    n_pixels, n_classes = W.shape
+    height, width = image_shape
+    if n_pixels != height * width:
+        raise ValueError(f"W has {n_pixels} rows, but image_shape {image_shape} holds {height * width} pixels.")
+    names = _class_names(class_names, n_classes)
+    n_cols = min(n_classes, 5)
+    n_rows = -(-n_classes // n_cols)
+    fig = _new_figure(2.2 * n_cols + 1, 2.4 * n_rows + 0.6)
+    fig.suptitle(f"Learned weight templates: column k of W reshaped to {height} × {width}")
+    limit = float(np.abs(W).max()) or 1.0
+    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+    for k, ax in enumerate(axes):
+        ax.set_axis_off()
+        if k < n_classes:
+            image = ax.imshow(W[:, k].reshape(height, width), cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_title(names[k])
+    fig.colorbar(image, ax=axes.tolist(), shrink=0.8, label="weight (red: pixel votes for the class)")
+    return _finish(fig, path)
+
+
+def _class_names(class_names, n_classes):
+    if class_names is None:
+        return [f"class {k}" for k in range(n_classes)]
+    names = [str(name) for name in class_names]
+    if len(names) != n_classes:
+        raise ValueError(f"class_names must name all {n_classes} classes; got {len(names)} names.")
+    return names
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names, *, title="Confusion matrix", path=None):
+    """Counts of (true, predicted) class pairs, coloured by the fraction of each true class.
+
+    y_true, y_pred: (N,) int labels in [0, K); class_names: K names (rows: true, columns:
+    predicted). Every cell shows its count; the diagonal holds the correct predictions.
+    """
+    names = [str(name) for name in class_names]
+    counts = confusion_matrix(y_true, y_pred, len(names))
+    row_totals = counts.sum(axis=1, keepdims=True)
+    fractions = np.divide(counts, row_totals, out=np.zeros(counts.shape), where=row_totals > 0)
+    size = max(4.5, 0.55 * len(names) + 2.5)
+    fig = _new_figure(size + 1, size)
+    ax = fig.subplots()
+    image = ax.imshow(fractions, cmap="Blues", vmin=0, vmax=1)
+    fontsize = 9 if len(names) <= 12 else 6
+    for (i, j), count in np.ndenumerate(counts):
+        colour = "white" if fractions[i, j] > 0.5 else "black"
+        ax.text(j, i, str(count), ha="center", va="center", color=colour, fontsize=fontsize)
+    ticks = np.arange(len(names))
+    ax.set_xticks(ticks, names, rotation=45, ha="right")
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    accuracy = np.trace(counts) / counts.sum()
+    ax.set_title(f"{title} (accuracy {100 * accuracy:.2f} %, {counts.sum()} samples)")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="fraction of the true class (row-normalised)")
+    return _finish(fig, path)
+
+
+def plot_regression(model, X, y, *, feature_names=None, target_name="y", path=None):
+    """One feature: the data and the fitted line. Several: predicted against actual targets.
+
+    model: a fitted regressor with ``predict`` (e.g. LinearRegression); X: (N, D); y: (N,).
+    feature_names: D names (with units); target_name: the name of y (with units).
+    The title reports R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² on (X, y).
+    """
+    X = check_array(X, "X", ndim=2)
+    y = check_array(y, "y", ndim=1)
+    check_same_length(X, y, "X", "y")
+    names = feature_names if feature_names is not None else [f"x{d + 1}" for d in range(X.shape[1])]
+    if len(names) != X.shape[1]:
+        raise ValueError(f"feature_names must name all {X.shape[1]} columns of X; got {len(names)} names.")
+    predictions = np.asarray(model.predict(X), dtype=np.float64)
+    r2 = r2_score(y, predictions)
+    fig = _new_figure(6, 4.5)
+    ax = fig.subplots()
+    if X.shape[1] == 1:
+        grid = np.linspace(X[:, 0].min(), X[:, 0].max(), 200)
+        ax.scatter(X[:, 0], y, s=16, alpha=0.7, label="data")
+        ax.plot(grid, model.predict(grid[:, None]), color="tab:red", linewidth=2, label="fitted line ŷ = w·x + b")
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(target_name)
+        ax.set_title(f"Linear regression fit (R² = {r2:.4f})")
+    else:
+        low, high = min(y.min(), predictions.min()), max(y.max(), predictions.max())
+        ax.scatter(y, predictions, s=16, alpha=0.7, label="samples")
+        ax.plot([low, high], [low, high], "k--", linewidth=1, label="perfect prediction ŷ = y")
+        ax.set_xlabel(f"actual {target_name}")
+        ax.set_ylabel(f"predicted {target_name}")
+        ax.set_title(f"Predicted vs actual, {X.shape[1]} features (R² = {r2:.4f})")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _finish(fig, path)
+
+
+def plot_decision_boundary(model, X, y, *, feature_names=("x1", "x2"), class_names=("class 0", "class 1"),
+                           resolution=200, path=None):
+    """Two-feature logistic regression: shaded P(y = 1 | x), the boundary P = 0.5, and the data.
+
+    model: a binary classifier whose ``predict_proba`` returns (M,) probabilities of class 1;
+    X: (N, 2); y: (N,) labels 0/1. The probability is evaluated on a resolution × resolution
+    grid spanning the data with a 5 % margin.
+    """
+    X = check_array(X, "X", ndim=2)
+    check_features(X, 2)
+    y = check_labels(y, "y", 2)
+    check_same_length(X, y, "X", "y")
+    check_number(resolution, "resolution", low=2, integer=True)
+    if not hasattr(model, "predict_proba"):
+        raise TypeError(f"model must be a binary classifier with predict_proba; got {type(model).__name__}.")
+    xx, yy = _grid_around(X, resolution)
+    probability = np.asarray(model.predict_proba(np.column_stack([xx.ravel(), yy.ravel()]))).reshape(xx.shape)
+    fig = _new_figure(6.5, 5)
+    ax = fig.subplots()
+    shading = ax.contourf(xx, yy, probability, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55)
+    ax.contour(xx, yy, probability, levels=[0.5], colors="black", linewidths=2)
+    for label, marker, colour in ((0, "o", "tab:blue"), (1, "^", "tab:red")):
+        members = X[y == label]
+        ax.scatter(members[:, 0], members[:, 1], marker=marker, color=colour, edgecolors="black",
+                   linewidths=0.5, s=30, label=f"{class_names[label]} (y = {label})")
+    handles, _ = ax.get_legend_handles_labels()
+    boundary = Line2D([], [], color="black", linewidth=2, label="decision boundary P(y = 1 | x) = 0.5")
+    ax.legend(handles=[*handles, boundary], loc="best", fontsize=8)
+    ax.set_xlabel(feature_names[0])
+    ax.set_ylabel(feature_names[1])
+    ax.set_title("Logistic regression decision boundary")
+    fig.colorbar(shading, ax=ax, label="P(y = 1 | x)")
+    return _finish(fig, path)
+
+
+def _grid_around(X, resolution):
+    """A resolution × resolution mesh over the bounding box of X (N, 2), widened by 5 % each side."""
+    low, high = X.min(axis=0), X.max(axis=0)
+    margin = np.where(high > low, 0.05 * (high - low), 1.0)
+    axes = [np.linspace(low[d] - margin[d], high[d] + margin[d], resolution) for d in range(2)]
+    return np.meshgrid(*axes)
