@@ -15,32 +15,34 @@ import numpy as np
 from scratch import losses
 from scratch.autograd import Tensor
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
+from scratch.optim import SGD
 
 
 @dataclass(frozen=True)
 class Check:
     section: str
     quantity: str
-    slide: str  # as printed on the slide
+    slide: str  # as printed on the slide, a JSON number or nested list
     computed: np.ndarray
-    tolerance: float
+    tolerance: np.ndarray  # per printed number
     note: str = ""
 
     @property
     def agrees(self):
         slide = np.asarray(json.loads(self.slide), dtype=float)
-        computed = np.asarray(self.computed, dtype=float)
-        return slide.shape == computed.shape and bool(np.all(np.abs(slide - computed) <= self.tolerance))
+        return slide.shape == self.computed.shape and bool(np.all(np.abs(slide - self.computed) <= self.tolerance))
 
 
 def _unit_of_last_digit(text):
-    """10⁻ᵏ for the most decimals k printed in ``text``; 0 (exact) when it prints integers."""
-    decimals = [len(digits) for digits in re.findall(r"\.(\d+)", text)]
-    return 10.0 ** -max(decimals) if decimals else 0.0
+    """For each number printed in ``text``, 10⁻ᵏ where k is its count of decimals (0 for integers)."""
+    numbers = re.findall(r"-?\d+(?:\.(\d+))?", text)
+    units = [10.0 ** -len(decimals) if decimals else 0.0 for decimals in numbers]
+    return np.reshape(units, np.shape(json.loads(text)))
 
 
 def _check(section, quantity, slide, computed, note="", tolerance=None):
-    tol = _unit_of_last_digit(slide) * (1 + 1e-9) if tolerance is None else tolerance
+    """Agreement within one unit of each printed number's last digit, unless ``tolerance`` is given."""
+    tol = _unit_of_last_digit(slide) * (1 + 1e-9) if tolerance is None else np.asarray(tolerance)
     return Check(section, quantity, slide, np.asarray(computed, dtype=float), tol, note)
 
 
@@ -94,17 +96,18 @@ def logistic_regression_checks():
     model.params["b"][...] = 0.1
     model.params["W"][...] = [0.5, -0.1]
     X, y = np.array([[1.5, 0.2], [4.1, 1.3]]), np.array([0.0, 1.0])
-    loss, grads = model.loss_grad(X, y)
+    probabilities, (loss, grads) = model.predict_proba(X), model.loss_grad(X, y)
     gradient = np.concatenate([[grads["b"]], grads["W"]])
-    theta = np.concatenate([[0.1], [0.5, -0.1]]) - 0.01 * gradient
-    rounded = "the slide rounds its intermediate values (exact: {})"
+    SGD(model.params, lr=0.01).step(grads)
+    theta = np.concatenate([[model.params["b"]], model.params["W"]])
+    rounded = "the slide rounds along the way; exact {}"
     s = "4 Logistic regression"
     return [
-        _check(s, "y_hat = sigmoid(x theta)", "[0.6963, 0.8828]", model.predict_proba(X)),
-        _check(s, "L(theta) (BCE, mean)", "0.65815", loss, rounded.format(f"{loss:.6f}"), tolerance=1e-4),
+        _check(s, "y_hat = sigmoid(x theta)", "[0.6963, 0.8828]", probabilities),
+        _check(s, "L(theta) (BCE, mean)", "0.65815", loss, rounded.format(_format(loss)), tolerance=1e-4),
         _check(s, "grad = x^T(y_hat - y)/N", "[0.28961, 0.28217, -0.0064]", gradient,
-               rounded.format(np.round(gradient, 6).tolist())),
-        _check(s, "theta - 0.01 grad", "[0.0971, 0.4971, -0.099]", theta, rounded.format(np.round(theta, 6).tolist())),
+               rounded.format(_format(gradient))),
+        _check(s, "theta - 0.01 grad", "[0.0971, 0.4971, -0.099]", theta, rounded.format(_format(theta))),
     ]
 
 
@@ -136,11 +139,17 @@ def lecture_checks():
     )
 
 
+def _format(values):
+    """Values as compact JSON, rounded to 6 decimals, integral values without a decimal point."""
+    rounded = np.round(values, 6)
+    as_list = rounded.astype(np.int64).tolist() if np.all(rounded == np.round(rounded)) else rounded.tolist()
+    return json.dumps(as_list)
+
+
 def format_table(checks):
     """A Markdown table: section, quantity, slide, scratch, agreement."""
     rows = ["| section | quantity | slide | scratch | agrees |", "| --- | --- | --- | --- | --- |"]
     for c in checks:
-        computed = np.array2string(np.round(c.computed, 6), separator=", ") if c.computed.ndim else f"{float(c.computed):.6g}"
         verdict = ("yes" if c.agrees else "NO") + (f" — {c.note}" if c.note else "")
-        rows.append(f"| {c.section} | {c.quantity} | {c.slide} | {computed} | {verdict} |")
+        rows.append(f"| {c.section} | {c.quantity} | {c.slide} | {_format(c.computed)} | {verdict} |")
     return "\n".join(rows)
