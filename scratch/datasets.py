@@ -8,7 +8,6 @@ Iris and Boston are small CSV copies shipped inside the package (``scratch/data/
 """
 
 import csv
-import hashlib
 import importlib.resources
 import importlib.util
 import io
@@ -22,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from scratch._validation import check_number, check_seed
-from scratch.idx import idx_header, read_idx
+from scratch.idx import idx_sha256, read_idx
 
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 IRIS_FEATURES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
@@ -37,7 +36,7 @@ class ChecksumError(ValueError):
     """A data file's content differs from the published one."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ImageDataset:
     """Train/test split of 28 × 28 grayscale images.
 
@@ -53,7 +52,7 @@ class ImageDataset:
     classes: tuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TabularDataset:
     """X: (N, D) float64, y: (N,) int64 class indices or float64 targets, named features."""
 
@@ -63,7 +62,7 @@ class TabularDataset:
     classes: tuple = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SyntheticRegression:
     """y = X @ coef + intercept + ε with ε ~ N(0, noise²); X: (N, D), y: (N,), coef: (D,), float64."""
 
@@ -75,7 +74,7 @@ class SyntheticRegression:
     feature_names: tuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _ImageSource:
     name: str  # as printed in messages
     key: str  # cache and $SCRATCH_DATA sub-folder
@@ -217,17 +216,6 @@ def _read_verified(folder, name, source):
     return array
 
 
-def idx_sha256(array):
-    """SHA-256 hex digest of the IDX bytes (header + big-endian payload) that encode ``array``.
-
-    Equal to ``sha256sum`` of the decompressed file, since read_idx decodes losslessly and
-    refuses trailing bytes.
-    """
-    digest = hashlib.sha256(idx_header(array.shape, array.dtype))
-    digest.update(np.ascontiguousarray(array, dtype=array.dtype.newbyteorder(">")))
-    return digest.hexdigest()
-
-
 def cache_dir():
     """$SCRATCH_CACHE, else $XDG_CACHE_HOME/scratch, else ~/.cache/scratch."""
     if os.environ.get("SCRATCH_CACHE"):
@@ -254,18 +242,23 @@ def _write_cache(source, arrays):
     try:
         for name, path in paths.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    np.save(f, arrays[name])
-                os.replace(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.remove(tmp)
+            _save_atomically(path, arrays[name])
     except OSError as exc:
         warnings.warn(f"could not cache {source.name} under {cache_dir()} ({exc}); set SCRATCH_CACHE.", stacklevel=3)
         return arrays
     return _read_cache(source)
+
+
+def _save_atomically(path, array):
+    """np.save to a temp file beside ``path``, then os.replace: no reader sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, array)
+        os.replace(tmp, path)
+    except BaseException:
+        os.remove(tmp)
+        raise
 
 
 def _read_csv(filename):

@@ -14,6 +14,7 @@ input raises :class:`IDXFormatError` (a ``ValueError``) naming the file.
 """
 
 import gzip
+import hashlib
 import io
 import math
 import os
@@ -85,6 +86,17 @@ def idx_header(shape, dtype):
     if any(d >= 2**32 for d in shape):
         raise ValueError(f"every IDX dimension must be below 2**32; got shape {shape}.")
     return struct.pack(f">2xBB{len(shape)}I", code, len(shape), *shape)
+
+
+def idx_sha256(array):
+    """SHA-256 hex digest of the IDX bytes (header + big-endian payload) encoding ``array``.
+
+    For an array from read_idx this equals ``sha256sum`` of the decompressed file, since
+    decoding is lossless and trailing bytes are refused.
+    """
+    digest = hashlib.sha256(idx_header(array.shape, array.dtype))
+    digest.update(np.ascontiguousarray(array, dtype=array.dtype.newbyteorder(">")))
+    return digest.hexdigest()
 
 
 def _dtype_code(dtype):

@@ -44,11 +44,13 @@ def _check_weight(weight, name, dtype, ndim=None):
     return w
 
 
-def _check_broadcasts(w, name, shape):
+def _broadcast_weight(weight, name, x, ndim=None):
+    """Non-negative finite weights that broadcast to x's shape without enlarging it."""
+    w = _check_weight(weight, name, x.dtype, ndim=ndim)
     try:
-        np.broadcast_to(w, shape)
+        np.broadcast_to(w, x.shape)
     except ValueError:
-        raise ValueError(f"{name} of shape {w.shape} does not broadcast to input's shape {shape}.") from None
+        raise ValueError(f"{name} of shape {w.shape} does not broadcast to input's shape {x.shape}.") from None
     return w
 
 
@@ -83,10 +85,8 @@ def mse_loss_grad(input, target, reduction="mean"):
 def _bce_parts(input, target, weight, pos_weight, reduction):
     x, y, reduction = _input_and_float_target(input, target, reduction)
     check_probabilities(y, "target")
-    w = 1 if weight is None else _check_broadcasts(_check_weight(weight, "weight", x.dtype), "weight", x.shape)
-    p = 1
-    if pos_weight is not None:
-        p = _check_broadcasts(_check_weight(pos_weight, "pos_weight", x.dtype, ndim=(0, 1)), "pos_weight", x.shape)
+    w = 1 if weight is None else _broadcast_weight(weight, "weight", x)
+    p = 1 if pos_weight is None else _broadcast_weight(pos_weight, "pos_weight", x, ndim=(0, 1))
     return x, y, w, p, reduction
 
 
@@ -105,9 +105,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
 
 
 def binary_cross_entropy_with_logits_grad(input, target, weight=None, pos_weight=None, reduction="mean"):
-    """∂ℓ/∂x = w·(σ(x)(1 − y + p·y) − p·y) = w·((1 − y)·σ(x) − p·y·σ(−x)), divided by n for 'mean'.
+    """∂ℓ/∂x = w·(σ(x)(1 − y + p·y) − p·y) = w·((1 − y)·σ(x) − p·y·σ(−x)); divided by n for 'mean'.
 
-    The second form avoids the cancellation of σ(x) − 1 for large x.
+    Computed in the second form, which avoids the cancellation of σ(x) − 1 for large x.
     """
     x, y, w, p, reduction = _bce_parts(input, target, weight, pos_weight, reduction)
     grad_of_sum = w * ((1 - y) * sigmoid(x) - p * y * sigmoid(-x))
@@ -168,11 +168,11 @@ def _probability_target_rows(z, target, w, eps, ignore_index):
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy on logits, exactly as torch.nn.functional.cross_entropy:
 
-        ℓₙ = −Σ_c q[n, c] · log softmax(zₙ)_c     (q: see below; plain case q = onehot(yₙ))
+        ℓₙ = −Σ_c q[n, c] · log softmax(zₙ)_c,   q[n] = w ⊙ ((1 − ε)·targetₙ + ε/C)
 
-    input z: (N, C) logits. target: class indices (N,) (ints; ``ignore_index`` marks samples
-    to skip) or class probabilities (N, C). weight: (C,) per-class weights w. label_smoothing ε
-    mixes the target with the uniform distribution: (1 − ε)·target + ε/C.
+    input z: (N, C) logits. target: class indices (N,) (read as one-hot rows; a sample whose
+    label equals ``ignore_index`` gets q[n] = 0) or class probabilities (N, C). weight: (C,)
+    per-class weights w (default 1). label_smoothing ε mixes in the uniform distribution.
     'mean' divides Σℓ by Σ w[yₙ] over kept samples (N for probability targets). When no kept
     sample carries weight, 'mean' returns 0.0 (and a zero gradient), where PyTorch returns nan:
     a batch made only of ignored targets then is a no-op step instead of poisoning training.

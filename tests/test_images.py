@@ -1,0 +1,137 @@
+"""Image helpers: layout round trips, flattening, scaling, reading files, the prediction grid."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from matplotlib.figure import Figure
+
+from scratch.images import (
+    MISTAKE_COLOR,
+    chw_to_hwc,
+    flatten_images,
+    gray_to_chw,
+    hwc_to_chw,
+    load_image,
+    scale_to_unit,
+    show_grid,
+    standardize,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+small_sides = st.integers(1, 5)
+
+
+@given(st.tuples(st.integers(1, 4), small_sides, small_sides), st.booleans())
+def test_chw_hwc_round_trip_puts_channels_last_then_back(shape, batched):
+    image = np.arange(np.prod(shape), dtype=np.uint8).reshape(shape)
+    if batched:
+        image = np.stack([image, image + 1])
+    hwc = chw_to_hwc(image)
+    c, h, w = shape
+    assert hwc.shape[-3:] == (h, w, c)
+    assert hwc[..., 1 % h, 2 % w, c - 1].tolist() == image[..., c - 1, 1 % h, 2 % w].tolist()
+    np.testing.assert_array_equal(hwc_to_chw(hwc), image)
+    assert hwc.dtype == np.uint8
+
+
+def test_grayscale_gets_a_leading_channel_like_pytorch():
+    gray = np.arange(12).reshape(3, 4)
+    chw = gray_to_chw(gray)
+    assert chw.shape == (1, 3, 4)
+    np.testing.assert_array_equal(chw_to_hwc(chw)[..., 0], gray)
+
+
+def test_flatten_is_row_major_28_by_28_to_784():
+    images = np.arange(2 * 28 * 28).reshape(2, 28, 28).astype(np.uint8)
+    flat = flatten_images(images)
+    assert flat.shape == (2, 784) and flat.dtype == np.uint8
+    assert flat[1, 28] == images[1, 1, 0]
+
+
+@given(arrays(np.uint8, (3, 4, 4)))
+def test_scale_to_unit_divides_by_255_in_the_stated_dtype(images):
+    for dtype in (np.float32, np.float64):
+        scaled = scale_to_unit(images, dtype=dtype)
+        assert scaled.dtype == dtype
+        assert 0 <= scaled.min() and scaled.max() <= 1
+        np.testing.assert_allclose(scaled * 255, images, rtol=1e-6)
+
+
+def test_scale_to_unit_refuses_pixels_outside_0_255():
+    with pytest.raises(ValueError, match=r"\[0, 255\]"):
+        scale_to_unit(np.array([0.0, 300.0]))
+
+
+def test_standardize_gives_zero_mean_unit_std_and_applies_given_statistics():
+    rng = np.random.default_rng(0)
+    train = rng.uniform(0, 1, (50, 8, 8))
+    z = standardize(train)
+    assert z.dtype == np.float32
+    assert abs(z.mean()) < 1e-5 and abs(z.std() - 1) < 1e-5
+    test = standardize(train[:2], mean=0.1307, std=0.3081, dtype=np.float64)
+    np.testing.assert_allclose(test, (train[:2] - 0.1307) / 0.3081)
+
+
+def test_standardize_refuses_a_constant_image():
+    with pytest.raises(ValueError, match="std must be positive"):
+        standardize(np.ones((2, 3, 3)))
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (5, 7, 3), (5, 7, 4)])
+def test_load_image_reads_back_what_pil_wrote(tmp_path, shape):
+    from PIL import Image
+
+    pixels = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    path = tmp_path / "img.png"
+    Image.fromarray(pixels).save(path)
+    np.testing.assert_array_equal(load_image(path), pixels)
+    gray = load_image(path, grayscale=True)
+    assert gray.shape == (5, 7) and gray.dtype == np.uint8
+
+
+def test_load_image_of_a_non_image_says_so(tmp_path):
+    path = tmp_path / "not.png"
+    path.write_text("hello")
+    with pytest.raises(ValueError, match="not an image"):
+        load_image(path)
+
+
+def test_show_grid_writes_a_valid_png_and_marks_mistakes_in_red(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (10, 28, 28), dtype=np.uint8)
+    labels = np.arange(10) % 3
+    predictions = labels.copy()
+    predictions[[2, 7]] = (labels[[2, 7]] + 1) % 3
+    fig = show_grid(images, labels, predictions, class_names=["a", "b", "c"], n_cols=4)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 12  # 3 rows × 4 columns, two left blank
+    titles = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes[:10]]
+    red = [i for i, (_, color) in enumerate(titles) if color == MISTAKE_COLOR]
+    assert red == [2, 7]
+    assert titles[2][0] == "a (true: c)"
+    path = tmp_path / "grid.png"
+    fig.savefig(path)
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+
+
+@pytest.mark.parametrize("images", [np.zeros((4, 784)), np.zeros((4, 6, 6, 1)), np.zeros((4, 6, 6, 3))])
+def test_show_grid_accepts_flat_single_channel_and_rgb_batches(images):
+    fig = show_grid(images, labels=np.arange(4))
+    assert [ax.get_title() for ax in fig.axes] == ["0", "1", "2", "3"]
+
+
+@pytest.mark.parametrize("images, labels, match", [
+    (np.zeros((4, 10)), None, "not a square"),
+    (np.zeros((4, 3, 6, 6)), None, "chw_to_hwc"),
+    (np.zeros((4, 6, 6)), np.arange(3), r"shape \(4,\)"),
+    (np.zeros((0, 6, 6)), None, "empty"),
+])
+def test_show_grid_input_errors_explain_the_fix(images, labels, match):
+    with pytest.raises(ValueError, match=match):
+        show_grid(images, labels)
+
+
+def test_show_grid_refuses_labels_outside_class_names():
+    with pytest.raises(ValueError, match="outside the 2 classes"):
+        show_grid(np.zeros((2, 4, 4)), [0, 5], class_names=["a", "b"])

@@ -1,0 +1,132 @@
+"""scratch.layers: every layer's backward against finite differences, and Linear's init.
+
+Oracles: central finite differences (tests/helpers.py), the explicit softmax Jacobian, and
+torch.nn.Linear's initialisation.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from scratch.layers import Linear, ReLU, Sigmoid, Softmax
+from tests.helpers import numerical_grad
+
+finite = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
+sizes = st.integers(1, 6)
+seeds = st.integers(0, 2**32 - 1)
+
+
+def matrices(n_rows, n_cols):
+    return arrays(np.float64, (n_rows, n_cols), elements=finite)
+
+
+def away_from_zero(x, margin=1e-2):
+    """Shift entries away from ReLU's kink so finite differences see one side only."""
+    return x + np.where(x >= 0, margin, -margin)
+
+
+def check_input_gradient(layer, x, upstream):
+    """backward(upstream) equals ∂/∂x of L(x) = Σ upstream·layer(x)."""
+    layer.forward(x)
+    analytic = layer.backward(upstream)
+    numeric = numerical_grad(lambda v: np.sum(upstream * layer.forward(v)), x.copy())
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------- layers vs finite differences
+
+
+@given(st.data(), sizes, sizes, sizes, seeds)
+def test_linear_backward_matches_finite_differences(data, n, d_in, d_out, seed):
+    layer = Linear(d_in, d_out, seed=seed)
+    x = data.draw(matrices(n, d_in))
+    upstream = data.draw(matrices(n, d_out))
+    check_input_gradient(layer, x, upstream)
+    layer.forward(x)
+    layer.backward(upstream)
+    for name, param in layer.params.items():
+        numeric = numerical_grad(lambda _: np.sum(upstream * layer.forward(x)), param)
+        np.testing.assert_allclose(layer.grads[name], numeric, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "make_layer", [ReLU, Sigmoid, Softmax, lambda: Softmax(dim=0)], ids=["relu", "sigmoid", "softmax", "softmax_dim0"]
+)
+@given(data=st.data(), n=sizes, d=sizes)
+def test_activation_backward_matches_finite_differences(make_layer, data, n, d):
+    x = away_from_zero(data.draw(matrices(n, d)))
+    check_input_gradient(make_layer(), x, data.draw(matrices(n, d)))
+
+
+def test_softmax_backward_is_the_full_jacobian_not_the_elementwise_shortcut():
+    rng = np.random.default_rng(0)
+    x, g = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    layer = Softmax()
+    s = layer.forward(x)
+    jacobians = np.stack([np.diag(row) - np.outer(row, row) for row in s])  # ∂sᵢ/∂xⱼ = sᵢ(δᵢⱼ − sⱼ)
+    expected = np.einsum("nij,ni->nj", jacobians, g)
+    np.testing.assert_allclose(layer.backward(g), expected, rtol=1e-12, atol=1e-15)
+    assert not np.allclose(layer.backward(g), g * s * (1 - s))
+
+
+# ---------------------------------------------------------------- initialisation
+
+
+def test_linear_init_is_torch_uniform_within_one_over_sqrt_fan_in():
+    in_features, out_features = 50, 2000
+    layer = Linear(in_features, out_features, seed=0)
+    bound = 1 / np.sqrt(in_features)
+    for param in (layer.weight, layer.bias):
+        assert np.abs(param).max() <= bound
+        assert np.abs(param).max() > 0.99 * bound
+    assert abs(layer.weight.mean()) < 0.01 * bound
+    assert layer.weight.var() == pytest.approx(bound**2 / 3, rel=0.02)  # Var U(−a, a) = a²/3
+
+
+def test_linear_init_bound_agrees_with_torch_linear():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    reference = torch.nn.Linear(50, 2000).weight.detach().numpy()
+    ours = Linear(50, 2000, seed=0).weight
+    assert np.abs(ours).max() == pytest.approx(np.abs(reference).max(), rel=1e-3)
+    assert ours.std() == pytest.approx(reference.std(), rel=0.02)
+
+
+def test_linear_init_is_deterministic_given_a_seed():
+    np.testing.assert_array_equal(Linear(4, 3, seed=7).weight, Linear(4, 3, seed=7).weight)
+    assert not np.array_equal(Linear(4, 3, seed=7).weight, Linear(4, 3, seed=8).weight)
+    shared = np.random.default_rng(7)
+    first, second = Linear(4, 3, seed=shared), Linear(4, 3, seed=shared)
+    assert not np.array_equal(first.weight, second.weight)  # one generator, two different draws
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "action, error, fragment",
+    [
+        (lambda: Linear(0, 3), ValueError, "in_features"),
+        (lambda: Linear(3, 2.5), TypeError, "out_features"),
+        (lambda: Linear(3, 2, dtype=np.int32), TypeError, "dtype"),
+        (lambda: Linear(3, 2, seed=-1), TypeError, "seed"),
+        (lambda: Linear(3, 2).forward(np.ones((5, 4))), ValueError, "3 features"),
+        (lambda: Linear(3, 2).forward(np.ones(3)), ValueError, "x must be a 2-D"),
+        (lambda: Linear(3, 2).forward([[1.0, np.nan, 2.0]]), ValueError, "NaN"),
+        (lambda: Linear(3, 2).backward(np.ones((1, 2))), RuntimeError, "forward"),
+        (lambda: Softmax(dim=1.5), TypeError, "dim"),
+        (lambda: Softmax(dim=2).forward(np.ones((2, 2))), ValueError, "dim"),
+    ],
+)
+def test_bad_input_raises_a_clear_error_naming_the_argument(action, error, fragment):
+    with pytest.raises(error, match=fragment):
+        action()
+
+
+def test_backward_refuses_grad_out_of_the_wrong_shape():
+    layer = Sigmoid()
+    layer.forward(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="grad_out must have the shape"):
+        layer.backward(np.ones((3, 2)))
