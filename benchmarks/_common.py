@@ -141,7 +141,9 @@ def median_seconds(fn, repeat):
 def load_images(name, n_train=None, n_test=None):
     """MNIST or Fashion-MNIST from ``scratch.datasets``, flattened: X (N, 784) uint8, y (N,) int64.
 
-    n_train, n_test: keep only the first samples (``--quick``). Returns (X_train, y_train, X_test, y_test).
+    The arrays are in-memory copies (scratch's loader memory-maps its cache; torch wants
+    writable arrays), identical for every system. n_train, n_test: keep only the first
+    samples (``--quick``). Returns (X_train, y_train, X_test, y_test).
     """
     from scratch import datasets
 
@@ -150,7 +152,7 @@ def load_images(name, n_train=None, n_test=None):
 
     def flat(X, y, n):
         n = len(X) if n is None else n
-        return np.ascontiguousarray(X[:n].reshape(n, -1)), np.asarray(y[:n], dtype=np.int64)
+        return np.array(X[:n].reshape(n, -1)), np.array(y[:n], dtype=np.int64)
 
     return (*flat(data.X_train, data.y_train, n_train), *flat(data.X_test, data.y_test, n_test))
 

@@ -1,18 +1,22 @@
 """The same softmax-regression SGD loop in every system, for the benchmarks.
 
 Both runners start from the same weights (scratch's ``init="torch"`` draw, copied into
-``torch.nn.Linear``), take one shared batch order per epoch, and feed batches the same
-way: gather the uint8 rows of the batch, then convert them to float32 as x / 255 (an
-IEEE division in both, so the inputs are bit-identical). Training is float32 in both.
+``torch.nn.Linear``), see the same batch order and feed batches the same way: gather the
+uint8 rows of the batch, then convert them to float32 as x / 255 (an IEEE division in both,
+so the inputs are bit-identical). Training is float32 in both.
 
-The scratch loop is built from scratch's public pieces: ``SoftmaxRegression.loss_grad``
-and ``SGD.step``, with the batch gathered into preallocated buffers.
+scratch trains with its real driver, ``scratch.training.fit``, one call per epoch sharing
+one ``numpy.random.Generator``: fit draws ``rng.permutation(N)`` per epoch, and
+``epoch_orders`` draws the identical permutations for PyTorch.
 """
+
+import time
 
 import numpy as np
 
 from scratch.models import SoftmaxRegression
 from scratch.optim import SGD
+from scratch.training import fit
 
 PIXEL_SCALE = 255  # uint8 pixel → float32 in [0, 1]
 
@@ -23,10 +27,11 @@ def initial_weights(n_features, n_classes, seed):
     return model.params["W"].copy(), model.params["b"].copy()
 
 
-def epoch_orders(n_samples, n_epochs, seed):
-    """One seeded permutation of the training set per epoch, shared by every system."""
+def epoch_orders(n_samples, seed):
+    """The batch order of each epoch, as ``fit(..., seed=seed)`` draws it: an endless generator."""
     rng = np.random.default_rng(seed)
-    return [rng.permutation(n_samples) for _ in range(n_epochs)]
+    while True:
+        yield rng.permutation(n_samples)
 
 
 def scale_pixels(X):
@@ -35,31 +40,26 @@ def scale_pixels(X):
 
 
 class ScratchRunner:
-    """scratch: SoftmaxRegression (float32) + SGD, one epoch = loss_grad + step per batch."""
+    """scratch: SoftmaxRegression (float32) + SGD trained by ``fit``, one epoch per call."""
 
     name = "scratch"
 
-    def __init__(self, W, b, X, y, *, lr, momentum=0.0, max_batch=1024):
+    def __init__(self, W, b, X, y, *, lr, momentum=0.0, seed=0):
         self.model = SoftmaxRegression(W.shape[0], W.shape[1], dtype=np.float32)
         self.model.params["W"][...] = W
         self.model.params["b"][...] = b
         self.optimizer = SGD(self.model.params, lr=lr, momentum=momentum)
         self.X, self.y = X, y
-        self._pixels = np.empty((max_batch, X.shape[1]), dtype=X.dtype)
-        self._inputs = np.empty((max_batch, X.shape[1]), dtype=np.float32)
+        self._rng = np.random.default_rng(seed)  # fit continues this stream epoch after epoch
 
     def set_lr(self, lr):
         self.optimizer.lr = lr
 
-    def train_epoch(self, order, batch_size):
-        """One pass over ``order`` in batches (last partial batch kept, as DataLoader does)."""
-        model, optimizer = self.model, self.optimizer
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            pixels = np.take(self.X, idx, axis=0, out=self._pixels[: len(idx)])
-            inputs = np.divide(pixels, np.float32(PIXEL_SCALE), out=self._inputs[: len(idx)])
-            _, grads = model.loss_grad(inputs, self.y[idx])
-            optimizer.step(grads)
+    def train_epoch(self, batch_size):
+        """One epoch; returns fit's own timing of the training steps (seconds)."""
+        history = fit(self.model, self.X, self.y, epochs=1, batch_size=batch_size, optimizer=self.optimizer,
+                      seed=self._rng, verbose=False)
+        return history.seconds[0]
 
     def accuracy(self, X_float, y):
         return float(self.model.score(X_float, y))
@@ -73,7 +73,7 @@ class TorchRunner:
 
     name = "torch"
 
-    def __init__(self, W, b, X, y, *, lr, momentum=0.0, max_batch=None):
+    def __init__(self, W, b, X, y, *, lr, momentum=0.0, seed=0):
         import torch
 
         self.torch = torch
@@ -84,13 +84,16 @@ class TorchRunner:
         self.criterion = torch.nn.CrossEntropyLoss()
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=lr, momentum=momentum)
         self.X, self.y = torch.from_numpy(X), torch.from_numpy(y)
+        self._orders = epoch_orders(len(X), seed)
 
     def set_lr(self, lr):
         for group in self.optimizer.param_groups:
             group["lr"] = lr
 
-    def train_epoch(self, order, batch_size):
-        order = self.torch.from_numpy(order)
+    def train_epoch(self, batch_size):
+        """One epoch in the idiomatic loop; returns its seconds (perf_counter)."""
+        started = time.perf_counter()
+        order = self.torch.from_numpy(next(self._orders))
         model, criterion, optimizer = self.model, self.criterion, self.optimizer
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
@@ -99,6 +102,7 @@ class TorchRunner:
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+        return time.perf_counter() - started
 
     def accuracy(self, X_float, y):
         with self.torch.no_grad():

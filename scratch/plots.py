@@ -69,10 +69,9 @@ def plot_history(train_loss, val_loss=None, val_score=None, *, score_name="accur
         values = _per_epoch(val_score, "val_score", len(epochs)) * (100 if in_percent else 1)
         score_ax = rest[0]
         score_ax.plot(epochs, values, "o-", color="tab:green", label=f"validation {score_name}")
-        for epoch, value in zip(epochs, values):
-            score_ax.annotate(f"{value:.4g}", (epoch, value), textcoords="offset points", xytext=(0, 6),
-                              ha="center", fontsize=8)
-        score_ax.margins(y=0.15)  # room for the value labels
+        score_ax.annotate(f"{values[-1]:.4g}", (epochs[-1], values[-1]), textcoords="offset points",
+                          xytext=(0, 6), ha="center", fontsize=8)  # the final value, readable at any length
+        score_ax.margins(y=0.15)  # room for the value label
         ylabel = f"{score_name} (%)" if in_percent else score_name
         _label_epoch_axis(score_ax, ylabel, f"Validation {score_name}")
     return _finish(fig, path)

@@ -22,7 +22,7 @@ RECIPES = {
     ("softmax", "mnist"): dict(epochs=5, batch_size=64, lr=0.1, momentum=0.9, schedule="cosine"),
     ("softmax", "fashion-mnist"): dict(epochs=5, batch_size=64, lr=0.05, momentum=0.9, schedule="cosine"),
     ("*", "images"): dict(epochs=5, batch_size=64, lr=0.05, momentum=0.9, schedule="cosine"),
-    ("*", "tabular"): dict(epochs=200, batch_size=16, lr=0.05, momentum=0.9, schedule="cosine"),
+    ("*", "tabular"): dict(epochs=100, batch_size=16, lr=0.01, momentum=0.9, schedule="cosine"),
 }
 MODEL_FILE, RUN_FILE = "model.npz", "run.json"
 
@@ -128,7 +128,8 @@ def draw_figures(model, task, history, out):
     """The run's PNG figures; returns their paths."""
     out = Path(out)
     paths = [out / "history.png"]
-    plots.plot_history(history, title=f"{type(model).__name__} on {task.data}", path=paths[0])
+    plots.plot_history(history, score_name="R²" if task.kind == "regression" else "accuracy",
+                       title=f"{type(model).__name__} on {task.data} (validation: the test split)", path=paths[0])
     if task.kind == "regression":
         paths.append(out / "fit.png")
         plots.plot_regression(_OnRawFeatures(model, task), task.X_test, task.y_test,
