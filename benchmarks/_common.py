@@ -203,10 +203,21 @@ def _jsonable(value):
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
+def subplots(*args, **kwargs):
+    """``matplotlib.pyplot.subplots`` on the Agg backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(*args, **kwargs)
+
+
 def save_figure(fig, out_dir, name):
     """Save a matplotlib figure as ``<out>/<name>.png`` (Agg backend) and close it."""
     import matplotlib.pyplot as plt
 
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     path = Path(out_dir) / f"{name}.png"
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)

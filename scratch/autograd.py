@@ -39,6 +39,15 @@ def _swap(a):
     return np.swapaxes(a, -1, -2)
 
 
+def _check_matmul_shapes(a, b):
+    """A @ B needs A's last axis to match B's second-to-last (its only axis when B is 1-D)."""
+    if not a or not b or a[-1] != b[-2 if len(b) > 1 else -1]:
+        raise ValueError(
+            f"matmul: self of shape {a} and other of shape {b} cannot be multiplied; self's last "
+            "axis must have the length of other's second-to-last axis (its only axis if 1-D)."
+        )
+
+
 class Tensor:
     """A float ndarray that records the operations applied to it.
 
@@ -67,9 +76,10 @@ class Tensor:
         """Wrap a constant; Python scalars take this tensor's dtype, as in PyTorch."""
         if isinstance(other, Tensor):
             return other
+        other_data = check_array(other, "other", dtype="any", allow_empty=True, finite=False)
         if np.ndim(other) == 0 and not isinstance(other, np.ndarray):
-            return Tensor(np.asarray(other, dtype=self.dtype))
-        return Tensor(other)
+            return Tensor(other_data.astype(self.dtype))
+        return Tensor(other_data)
 
     # --- arithmetic -------------------------------------------------------------------
     def __add__(self, other):
@@ -104,6 +114,7 @@ class Tensor:
     def __matmul__(self, other):
         """C = AB: ∂L/∂A = G Bᵀ, ∂L/∂B = Aᵀ G (1-D operands are promoted as in np.matmul)."""
         other = self._lift(other)
+        _check_matmul_shapes(self.shape, other.shape)
         a = self.data if self.ndim > 1 else self.data[None, :]
         b = other.data if other.ndim > 1 else other.data[:, None]
         promoted_shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])

@@ -11,7 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 
 from scratch.tasks import DATA_NAMES, MODEL_NAMES
 
@@ -50,7 +49,7 @@ def build_parser():
     train.add_argument("--seed", type=int, default=0, help="seeds initialisation, split and batch order")
     train.add_argument("--features", type=_index_list, help="tabular column indices to keep, e.g. 2,3")
     train.add_argument("--positive-class", help="logistic regression: the class that is 1 (default: the last)")
-    train.add_argument("--float32", action="store_true", help="train in float32 instead of float64")
+    train.add_argument("--dtype", choices=("float32", "float64"), help="parameter and batch dtype (default: recipe)")
     train.add_argument("--out", help=f"output folder (default: {DEFAULT_OUT})")
     train.add_argument("--quiet", action="store_true", help="no per-epoch progress lines")
 
@@ -108,10 +107,10 @@ def run_train(args):
     from scratch.runs import train_run
 
     out = Path(args.out or DEFAULT_OUT.format(model=args.model.replace(",", "_").replace(":", ""), data=args.data))
-    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "momentum", "schedule")}
+    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "momentum", "schedule", "dtype")}
     run = train_run(args.model, args.data, out, overrides=overrides, weight_decay=args.weight_decay,
                     seed=args.seed, features=args.features, positive_class=args.positive_class,
-                    dtype=np.float32 if args.float32 else np.float64, verbose=not args.quiet)
+                    verbose=not args.quiet)
     print(_metrics_line("train", run["metrics"]["train"]))
     print(_metrics_line("test", run["metrics"]["test"]))
     print(f"saved the model, run.json and {len(run['figures'])} figures to {out}/")

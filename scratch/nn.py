@@ -29,7 +29,15 @@ slides mean. ``criterion(net(X), y)`` on a bare ``Sequential`` reproduces PyTorc
 import numpy as np
 
 from scratch import losses
-from scratch._validation import check_array, check_choice
+from scratch._validation import (
+    check_array,
+    check_choice,
+    check_features,
+    check_labels,
+    check_number,
+    check_probabilities,
+    check_same_length,
+)
 from scratch.layers import Linear, Module, ReLU, Sigmoid, Softmax
 from scratch.metrics import accuracy, r2_score
 from scratch.numerics import sigmoid, softmax
@@ -163,6 +171,8 @@ class CrossEntropyLoss(_Loss):
     function, gradient = staticmethod(losses.cross_entropy), staticmethod(losses.cross_entropy_grad)
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        check_number(ignore_index, "ignore_index", integer=True)
+        check_number(label_smoothing, "label_smoothing", low=0, high=1)
         super().__init__(
             weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
         )
@@ -192,6 +202,8 @@ class Network:
         has_head = any(isinstance(criterion, c) and isinstance(net[-1], h) for c, h in _PROBABILITY_HEADS)
         self.body = net[:-1] if has_head and len(net) > 1 else net
         self.is_classifier = isinstance(criterion, (CrossEntropyLoss, BCEWithLogitsLoss))
+        # activations keep the width, so the first Linear fixes the number of input features
+        self.n_features = next((layer.in_features for layer in net if isinstance(layer, Linear)), None)
 
     @property
     def params(self):
@@ -205,7 +217,32 @@ class Network:
         return f"Network({self.net!r}, {self.criterion!r})"
 
     def _logits(self, X):
-        return self.body.forward(check_array(X, "X", ndim=2).astype(self.dtype, copy=False))
+        X = check_array(X, "X", ndim=2)
+        if self.n_features is not None:
+            check_features(X, self.n_features)
+        return self.body.forward(X.astype(self.dtype, copy=False))
+
+    def _check_target(self, y, out):
+        """y checked under its own name before the criterion sees it as ``target``.
+
+        CrossEntropyLoss: (N,) class indices in [0, K) or (N, K) probabilities; otherwise
+        out's shape, with values in [0, 1] for BCEWithLogitsLoss.
+        """
+        if isinstance(self.criterion, CrossEntropyLoss):
+            y = check_array(y, "y", ndim=(1, 2), dtype="any")
+            if y.ndim == 1:
+                y = check_labels(y, "y", out.shape[1], ignore_index=self.criterion.options["ignore_index"])
+            elif y.shape != out.shape:
+                raise ValueError(
+                    f"y must hold class indices (N,) or class probabilities of shape {out.shape}; "
+                    f"got shape {y.shape}."
+                )
+        else:
+            y = check_array(y, "y", ndim=out.ndim)
+            if isinstance(self.criterion, BCEWithLogitsLoss):
+                check_probabilities(y, "y")
+        check_same_length(out, y, "X", "y")
+        return y
 
     def _flat(self, out):
         """(N, 1) → (N,) unless the criterion is the multi-class cross-entropy."""
@@ -218,12 +255,14 @@ class Network:
 
     def loss(self, X, y):
         """The criterion on forward(X), a float."""
-        return self.criterion(self.forward(X), y)
+        out = self.forward(X)
+        return self.criterion(out, self._check_target(y, out))
 
     def loss_grad(self, X, y):
         """(loss, grads): ∂L/∂output from the criterion, then Sequential.backward through the layers."""
         out = self._logits(X)
-        loss = self.criterion(self._flat(out), y)
+        flat = self._flat(out)
+        loss = self.criterion(flat, self._check_target(y, flat))
         return loss, self.body.backward(self.criterion.backward().reshape(out.shape))
 
     def predict_proba(self, X):
@@ -237,7 +276,9 @@ class Network:
 
     def predict(self, X):
         """Class indices (argmax of logits, or logit > 0 as 0/1) for classifiers; forward(X) otherwise."""
-        out = self.forward(X)
+        return self._predictions(self.forward(X))
+
+    def _predictions(self, out):
         if isinstance(self.criterion, CrossEntropyLoss):
             return out.argmax(axis=1)
         if isinstance(self.criterion, BCEWithLogitsLoss):
@@ -247,4 +288,5 @@ class Network:
     def score(self, X, y):
         """Accuracy for classifiers; R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² otherwise (see scratch.metrics)."""
         scorer = accuracy if self.is_classifier else r2_score
-        return scorer(y, self.predict(X))
+        out = self.forward(X)
+        return scorer(self._check_target(y, out), self._predictions(out))

@@ -83,8 +83,10 @@ class SGD:
         elif len(grads) != len(self._params):
             raise ValueError(f"grads must hold {len(self._params)} arrays, like params; got {len(grads)}.")
         for i, (p, g) in enumerate(zip(self._params, grads)):
+            name = self._keys[i] if self._keys else i
+            if not isinstance(g, (np.ndarray, np.generic)):
+                raise TypeError(f"grads[{name!r}] must be a numpy array; got {type(g).__name__}.")
             if g.shape != p.shape:
-                name = self._keys[i] if self._keys else i
                 raise ValueError(f"grads[{name!r}] has shape {g.shape}, but the parameter has shape {p.shape}.")
         return grads
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scratch import datasets
-from scratch._validation import check_choice, check_seed
+from scratch._validation import check_array, check_choice, check_number, check_seed
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
 from scratch.nn import BCEWithLogitsLoss, CrossEntropyLoss, Linear, MSELoss, Network, ReLU, Sequential, Sigmoid, Softmax
 from scratch.training import as_model_input
@@ -101,14 +101,14 @@ def _tabular_task(data, features, test_fraction, seed):
 
 
 def _check_features(features, n_columns, data):
-    features = [int(i) for i in features]
-    bad = [i for i in features if not 0 <= i < n_columns]
-    if bad or not features:
-        raise ValueError(f"features must be column indices in 0..{n_columns - 1} of {data!r}; got {features}.")
+    features = check_array(features, "features", ndim=1, dtype="int")
+    if not ((features >= 0) & (features < n_columns)).all():
+        raise ValueError(f"features must be column indices in 0..{n_columns - 1} of {data!r}; got {features.tolist()}.")
     return features
 
 
 def _split(n, test_fraction, seed):
+    check_number(test_fraction, "test_fraction")
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie in (0, 1); got {test_fraction}.")
     order = check_seed(seed).permutation(n)

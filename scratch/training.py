@@ -29,7 +29,7 @@ class TrainingDiverged(FloatingPointError):
     def __init__(self, loss, epoch, step, lr):
         self.loss, self.epoch, self.step, self.lr = loss, epoch, step, lr
         super().__init__(
-            f"Training diverged: the loss became {loss} at epoch {epoch}, step {step} (lr={lr}). "
+            f"Training diverged: the loss became {loss} at epoch {epoch}, step {step} (lr={lr:g}). "
             f"Lower the learning rate (e.g. lr={lr / 10:g}) or scale the features."
         )
 
@@ -81,8 +81,9 @@ class _Batches:
                 yield self._gather(idx, self.raw[:m], self.converted[:m], self.labels[:m])
 
     def _gather(self, idx, raw, converted, labels):
-        np.take(self.X, idx, axis=0, out=raw)
-        np.take(self.y, idx, axis=0, out=labels)
+        # mode="clip" skips take's buffered bounds check: idx is our own permutation, always in range
+        np.take(self.X, idx, axis=0, out=raw, mode="clip")
+        np.take(self.y, idx, axis=0, out=labels, mode="clip")
         if self.scale is not None:
             np.divide(raw, self.scale, out=converted, dtype=self.dtype)
         elif converted is not raw:
@@ -107,7 +108,12 @@ def _check_training_data(X, y):
 def _make_optimizer(model, lr, optimizer):
     if (lr is None) == (optimizer is None):
         raise ValueError("Give exactly one of lr (plain SGD) or optimizer (e.g. scratch.optim.SGD(model.params, ...)).")
-    return SGD(model.params, lr) if optimizer is None else optimizer
+    if optimizer is not None:
+        return optimizer
+    check_number(lr, "lr")
+    if lr <= 0:
+        raise ValueError(f"lr must be > 0 to train anything; got {lr}.")
+    return SGD(model.params, lr)
 
 
 def _n_steps(n_samples, batch_size, drop_last):
@@ -156,6 +162,8 @@ def fit(
     if lr_schedule is not None and not callable(lr_schedule):
         raise TypeError(f"lr_schedule must be a callable (base_lr, epoch) → lr; got {lr_schedule!r}.")
     if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(f"validation_data must be a pair (X_val, y_val); got {type(validation_data).__name__}.")
         X_val, y_val = _check_training_data(*validation_data)
         X_val = as_model_input(X_val, np.dtype(model.dtype))
     rng = check_seed(seed)
@@ -175,7 +183,7 @@ def fit(
             history.val_loss.append(float(model.loss(X_val, y_val)))
             history.val_score.append(float(model.score(X_val, y_val)))
         if verbose:
-            print(_progress_line(history, epoch, epochs), flush=True)
+            print(_progress_line(history, epoch, epochs, _is_classifier(model)), flush=True)
     return history
 
 
@@ -192,8 +200,14 @@ def _run_epoch(model, optimizer, batches, epoch):
     return total / seen
 
 
-def _progress_line(history, epoch, epochs):
+def _is_classifier(model):
+    """Whether ``score`` is an accuracy (classifiers) rather than an R² (regressors)."""
+    return getattr(model, "is_classifier", hasattr(model, "predict_proba"))
+
+
+def _progress_line(history, epoch, epochs, is_classifier):
     line = f"epoch {epoch + 1}/{epochs}  train loss {history.train_loss[-1]:.4f}"
     if history.val_loss:
-        line += f"  val loss {history.val_loss[-1]:.4f}  val score {history.val_score[-1]:.4f}"
+        score = f"accuracy {100 * history.val_score[-1]:.2f} %" if is_classifier else f"R² {history.val_score[-1]:.4f}"
+        line += f"  val loss {history.val_loss[-1]:.4f}  val {score}"
     return line + f"  lr {history.lr[-1]:.4g}  {history.seconds[-1]:.2f} s"

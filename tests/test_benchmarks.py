@@ -1,0 +1,141 @@
+"""Every benchmark script runs with --quick and writes its JSON, Markdown and PNG with the
+expected keys. Timings are never asserted (the machine is shared); what is asserted is that
+the reports hold what README's tables quote, and that scratch and torch agree when both run."""
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+HAS_SKLEARN = importlib.util.find_spec("sklearn") is not None
+
+
+@pytest.fixture(scope="module")
+def bench():
+    """Import a script from benchmarks/ by name (they import their siblings as top-level modules)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    yield lambda name: importlib.import_module(name)
+    sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.fixture(scope="module")
+def mnist_available():
+    from scratch.datasets import DataNotFoundError, load_mnist
+
+    try:
+        load_mnist()
+    except DataNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+def run_quick(bench, name, tmp_path, *extra):
+    """Run ``benchmarks/<name>.py --quick --out tmp`` in-process; return the JSON it wrote."""
+    bench(name).main(["--quick", "--out", str(tmp_path), *extra])
+    for suffix in ("json", "md", "png"):
+        assert (tmp_path / f"{name}.{suffix}").stat().st_size > 0, f"{name}.{suffix} missing or empty"
+    return json.loads((tmp_path / f"{name}.json").read_text())
+
+
+def assert_machine_stated(result):
+    machine = result["machine"]
+    for key in ("date", "cpu", "cores", "numpy", "blas", "python"):
+        assert machine[key], key
+    assert ("torch" in machine) == HAS_TORCH
+
+
+def test_softmax_mnist_quick_reports_speed_floor_and_time_to_accuracy(bench, tmp_path, mnist_available):
+    result = run_quick(bench, "softmax_mnist", tmp_path, "--datasets", "mnist")
+    assert_machine_stated(result)
+    speed = result["tables"]["seconds per epoch (median), test accuracy, matmul floor"]
+    assert [row["batch"] for row in speed] == [32, 256]
+    for row in speed:
+        assert row["scratch_s"] > 0 and row["floor_s"] > 0 and row["scratch/floor"] > 0
+        assert 0 <= row["scratch_acc"] <= 1
+    systems = [row["system"] for row in result["tables"]["time to reach test accuracy"]]
+    assert systems[0] == "scratch"
+    assert ("torch" in systems) == HAS_TORCH
+    assert ("sklearn lbfgs" in systems) == HAS_SKLEARN
+    for row in result["tables"]["time to reach test accuracy"]:
+        assert {"fit_s", "test_acc", "s_to_92.0%", "s_to_92.6%"} <= set(row)
+    assert "| batch |" in (tmp_path / "softmax_mnist.md").read_text()
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_softmax_mnist_scratch_and_torch_train_identically(bench, tmp_path, mnist_available):
+    """Same init, same batch order, same float32 inputs: same test accuracy after every epoch."""
+    result = run_quick(bench, "softmax_mnist", tmp_path, "--datasets", "mnist", "--batch-sizes", "64")
+    (row,) = result["tables"]["seconds per epoch (median), test accuracy, matmul floor"]
+    assert row["max_acc_diff"] <= 0.002
+    assert row["max_W_diff"] < 1e-4
+    assert row["scratch/torch"] > 0
+    goals = {g["goal"] for g in result["tables"]["goals"]}
+    assert "scratch ≤ 0.5 × torch s/epoch at batch 64" in goals
+
+
+def test_memory_quick_measures_import_and_training_peaks_in_children(bench, tmp_path, mnist_available):
+    result = run_quick(bench, "memory", tmp_path, "--only", "python + numpy", "scratch")
+    imports = {row["import"]: row["peak_rss_mb"] for row in result["tables"]["import baseline (peak RSS)"]}
+    assert set(imports) == {"python + numpy", "scratch"}
+    assert 0 < imports["python + numpy"] <= imports["scratch"]
+    (train,) = result["tables"]["one MNIST epoch (peak RSS)"]
+    assert train["system"] == "scratch"
+    assert train["peak_rss_mb"] >= train["after_import_mb"] > 0
+
+
+def test_scaling_quick_fits_a_slope_per_sweep_and_system(bench, tmp_path):
+    result = run_quick(bench, "scaling", tmp_path, "--sweeps", "samples", "classes")
+    rows = result["tables"]["seconds per epoch"]
+    assert {row["sweep"] for row in rows} == {"samples", "classes"}
+    slopes = result["tables"]["log-log slopes"]
+    expected_systems = {"scratch", "torch"} if HAS_TORCH else {"scratch"}
+    assert {(s["sweep"], s["system"]) for s in slopes} == {(a, b) for a in ("samples", "classes") for b in expected_systems}
+
+
+def test_scaling_slope_of_a_power_law_is_its_exponent(bench):
+    assert bench("scaling").loglog_slope([1, 10, 100], [3, 30, 300]) == pytest.approx(1.0)
+    assert bench("scaling").loglog_slope([1, 10, 100], [5, 5, 5]) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_gradient_cost_quick_times_every_method_and_they_agree(bench, tmp_path):
+    result = run_quick(bench, "gradient_cost", tmp_path)
+    rows = {row["method"]: row for row in result["tables"]["one batch gradient"]}
+    assert set(rows) == ({"closed", "tape", "numeric", "torch"} if HAS_TORCH else {"closed", "tape", "numeric"})
+    assert rows["closed"]["x_closed"] == 1
+    assert rows["tape"]["rel_error_vs_closed"] < 1e-12
+    assert rows["numeric"]["rel_error_vs_closed"] < 1e-6
+
+
+def test_matmul_floor_runs_the_epochs_batches_including_the_partial_one(bench):
+    assert bench("softmax_mnist").matmul_floor_seconds(100, 8, 3, batch_size=32, repeat=1) > 0
+
+
+def test_shared_batch_order_is_the_one_fit_draws(bench):
+    """PyTorch's order comes from epoch_orders; scratch's from fit's own shuffle: they must match."""
+    import numpy as np
+
+    from scratch.models import SoftmaxRegression
+    from scratch.training import fit
+
+    systems = bench("_systems")
+    orders = systems.epoch_orders(10, seed=3)
+    X = np.arange(10, dtype=np.float64).reshape(10, 1)
+    seen = []
+
+    class Recorder(SoftmaxRegression):
+        def loss_grad(self, X, y):
+            seen.append(X[:, 0].astype(int).tolist())
+            return super().loss_grad(X, y)
+
+    rng = np.random.default_rng(3)
+    for _ in range(2):  # one fit call per epoch, sharing the generator, as ScratchRunner does
+        fit(Recorder(1, 10), X, np.arange(10), epochs=1, batch_size=10, lr=1e-3, seed=rng, verbose=False)
+    assert seen == [next(orders).tolist(), next(orders).tolist()]
+
+
+def test_markdown_table_formats_floats_and_missing_values(bench):
+    table = bench("_common").markdown_table([{"a": 1.23456, "b": None, "c": "x"}])
+    assert table.splitlines() == ["| a | b | c |", "| --- | --- | --- |", "| 1.235 | — | x |"]
