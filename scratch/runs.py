@@ -42,23 +42,29 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
     """Train ``model_spec`` on ``data`` by minibatch SGD; write model, run.json and figures to ``out``."""
     task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed)
     recipe = recipe_for(model_spec, task, overrides)
-    model = build_model(model_spec, task, seed=seed, dtype=recipe["dtype"])
-    optimizer = SGD(model.params, recipe["lr"], momentum=recipe["momentum"], weight_decay=weight_decay)
-    schedule = CosineAnnealingLR(recipe["epochs"]) if recipe["schedule"] == "cosine" else None
-    history = fit(model, _fit_input(task, task.X_train), task.y_train, epochs=recipe["epochs"],
-                  batch_size=recipe["batch_size"], optimizer=optimizer, lr_schedule=schedule, seed=seed,
-                  validation_data=(_fit_input(task, task.X_test), task.y_test), verbose=verbose)
+    model, history = train_on_task(model_spec, task, recipe, weight_decay=weight_decay, seed=seed, verbose=verbose)
     metrics = {split: _metrics(model, task, X, y) for split, X, y in
                (("train", task.X_train, task.y_train), ("test", task.X_test, task.y_test))}
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     persistence.save(model, out / MODEL_FILE)
     figures = draw_figures(model, task, history, out)
-    run = dict(task=task.settings, recipe=recipe, weight_decay=weight_decay,
-               metrics=metrics, history={k: list(map(float, v)) for k, v in vars(history).items()},
-               figures=[f.name for f in figures])
+    run = dict(task=task.settings, recipe=recipe, weight_decay=weight_decay, metrics=metrics,
+               history={k: list(map(float, v)) for k, v in vars(history).items()}, figures=[f.name for f in figures])
     (out / RUN_FILE).write_text(json.dumps(run, indent=2))
     return run
+
+
+def train_on_task(model_spec, task, recipe, *, weight_decay=0.0, seed=0, verbose=True):
+    """(model, history): ``recipe``'s SGD (momentum, cosine schedule) on the task's training split,
+    validated on its test split after each epoch."""
+    model = build_model(model_spec, task, seed=seed, dtype=recipe["dtype"])
+    optimizer = SGD(model.params, recipe["lr"], momentum=recipe["momentum"], weight_decay=weight_decay)
+    schedule = CosineAnnealingLR(recipe["epochs"]) if recipe["schedule"] == "cosine" else None
+    history = fit(model, _fit_input(task, task.X_train), task.y_train, epochs=recipe["epochs"],
+                  batch_size=recipe["batch_size"], optimizer=optimizer, lr_schedule=schedule, seed=seed,
+                  validation_data=(_fit_input(task, task.X_test), task.y_test), verbose=verbose)
+    return model, history
 
 
 def _fit_input(task, X):
