@@ -11,7 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-
 from scratch.tasks import DATA_NAMES, MODEL_NAMES
 
 DEFAULT_OUT = "runs/{model}-{data}"

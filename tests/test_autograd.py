@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays, mutually_broadcastable_shapes
 
 from scratch.autograd import Tensor
-from tests.helpers import numerical_grad
+from scratch.gradcheck import numerical_gradient
 
 ANY = st.floats(-2, 2)
 POSITIVE = st.floats(0.5, 2)
@@ -31,7 +31,7 @@ def assert_matches_finite_differences(build, *arrays_in):
     for grad, a in zip(grads, arrays_in):
         loss = lambda _: float(np.sum(build(*[Tensor(b) for b in arrays_in]).data * weights))
         assert grad.shape == a.shape
-        np.testing.assert_allclose(grad, numerical_grad(loss, a), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(grad, numerical_gradient(loss, a), rtol=1e-6, atol=1e-7)
 
 
 def assert_matches_torch(build, torch_build, *arrays_in):

@@ -1,6 +1,6 @@
 """scratch.layers: every layer's backward against finite differences, and Linear's init.
 
-Oracles: central finite differences (tests/helpers.py), the explicit softmax Jacobian, and
+Oracles: central finite differences (scratch.gradcheck.numerical_gradient), the explicit softmax Jacobian, and
 torch.nn.Linear's initialisation.
 """
 
@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from scratch.gradcheck import numerical_gradient
 from scratch.layers import Linear, ReLU, Sigmoid, Softmax
-from tests.helpers import numerical_grad
 
 finite = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
 sizes = st.integers(1, 6)
@@ -31,7 +31,7 @@ def check_input_gradient(layer, x, upstream):
     """backward(upstream) equals ∂/∂x of L(x) = Σ upstream·layer(x)."""
     layer.forward(x)
     analytic = layer.backward(upstream)
-    numeric = numerical_grad(lambda v: np.sum(upstream * layer.forward(v)), x.copy())
+    numeric = numerical_gradient(lambda v: np.sum(upstream * layer.forward(v)), x.copy())
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-7)
 
 
@@ -47,7 +47,7 @@ def test_linear_backward_matches_finite_differences(data, n, d_in, d_out, seed):
     layer.forward(x)
     layer.backward(upstream)
     for name, param in layer.params.items():
-        numeric = numerical_grad(lambda _: np.sum(upstream * layer.forward(x)), param)
+        numeric = numerical_gradient(lambda _: np.sum(upstream * layer.forward(x)), param)
         np.testing.assert_allclose(layer.grads[name], numeric, rtol=1e-6, atol=1e-7)
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from helpers import numerical_grad
 
+from scratch.gradcheck import numerical_gradient
 from scratch.losses import (
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_grad,
@@ -16,7 +16,6 @@ from scratch.losses import (
     mse_loss,
     mse_loss_grad,
 )
-from scratch.numerics import sigmoid
 
 REDUCTIONS = ["mean", "sum", "none"]
 LOSS_AND_GRAD = {
@@ -92,7 +91,7 @@ def scalar_loss(loss, case):
 def test_every_loss_gradient_matches_central_finite_differences(name_and_case):
     name, case = name_and_case
     loss, grad = LOSS_AND_GRAD[name]
-    numeric = numerical_grad(scalar_loss(loss, case), case["input"].copy())
+    numeric = numerical_gradient(scalar_loss(loss, case), case["input"].copy())
     np.testing.assert_allclose(grad(**case), numeric, rtol=1e-5, atol=1e-7)
 
 

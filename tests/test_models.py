@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from scratch import losses
+from scratch.gradcheck import numerical_gradient
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
-from helpers import numerical_grad
 
 values = st.floats(-3, 3, allow_nan=False, allow_infinity=False)
 
@@ -43,7 +43,7 @@ def test_loss_grad_gradient_matches_finite_differences(problem):
     model, X, y = problem
     _, grads = model.loss_grad(X, y)
     for name, param in model.params.items():
-        expected = numerical_grad(lambda _: model.loss(X, y), param)
+        expected = numerical_gradient(lambda _: model.loss(X, y), param)
         np.testing.assert_allclose(grads[name], expected, rtol=1e-5, atol=1e-7, err_msg=name)
 
 

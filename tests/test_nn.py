@@ -1,7 +1,7 @@
 """scratch.nn: Sequential, the loss modules and Network (a net trained like a model).
 
 Oracles: torch.nn with the same weights, SoftmaxRegression's and LinearRegression's closed
-forms, and finite differences (tests/helpers.py).
+forms, and finite differences (scratch.gradcheck.numerical_gradient).
 """
 
 import doctest
@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import scratch.nn
+from scratch.gradcheck import numerical_gradient
 from scratch.nn import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
@@ -23,9 +24,7 @@ from scratch.nn import (
     Sigmoid,
     Softmax,
 )
-from tests.helpers import numerical_grad
 from tests.test_layers import matrices, seeds, sizes
-
 
 # ---------------------------------------------------------------- backward semantics
 
@@ -184,7 +183,7 @@ def test_loss_modules_backward_is_the_gradient_of_their_value():
     logits, labels = rng.normal(size=(5, 3)), rng.integers(0, 3, size=5)
     criterion = CrossEntropyLoss(weight=np.array([1.0, 2.0, 0.5]))
     criterion(logits, labels)
-    numeric = numerical_grad(lambda z: criterion(z, labels), logits.copy())
+    numeric = numerical_gradient(lambda z: criterion(z, labels), logits.copy())
     criterion(logits, labels)
     np.testing.assert_allclose(criterion.backward(), numeric, rtol=1e-6, atol=1e-8)
 
