@@ -233,7 +233,7 @@ def test_mse_loss_and_gradient_match_torch(reduction, seed, n, d):
 
 
 @pytest.mark.parametrize("reduction, weight, pos_weight",
-                         itertools.product(REDUCTIONS, [None, "row", "full"], [None, "class"]))
+                         list(itertools.product(REDUCTIONS, [None, "row", "full"], [None, "class"])))
 @PARITY
 @given(seed=seeds, n=batch_sizes, c=n_classes)
 def test_bce_with_logits_loss_and_gradient_match_torch(reduction, weight, pos_weight, seed, n, c):
