@@ -114,7 +114,7 @@ def predict_run(run_dir, *, input_path=None, limit=10):
 
 
 def _read_samples(path, task):
-    """Raw samples from .npy, .csv (one row of features per sample) or an image file."""
+    """Raw samples (N, …) from .npy, .csv (one row of features per sample) or an image file."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
@@ -122,13 +122,14 @@ def _read_samples(path, task):
     elif suffix == ".csv":
         X = np.loadtxt(path, delimiter=",", ndmin=2)
     elif task.image_shape is not None:
-        X = load_image(path, grayscale=True)[None]
+        X = load_image(path, grayscale=True)
     else:
         raise ValueError(f"input must be a .npy or .csv file for data {task.data!r}; got {path.name}.")
-    expected = task.image_shape or (task.n_features,)
-    X = X.reshape(1, *X.shape) if X.shape == tuple(expected) else X
-    if X.shape[1:] != tuple(expected) and X.reshape(len(X), -1).shape[1] != task.n_features:
-        raise ValueError(f"input holds samples of shape {X.shape[1:]}; the run expects {tuple(expected)}.")
+    sample_shape = tuple(task.image_shape or (task.n_features,))
+    if X.shape == sample_shape:  # a single sample
+        X = X[None]
+    if X.ndim < 2 or int(np.prod(X.shape[1:])) != task.n_features:
+        raise ValueError(f"input holds samples of shape {X.shape[1:]}; the run expects {sample_shape}.")
     return X
 
 

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from scratch import cli, slides
 from scratch.datasets import DataNotFoundError, load_mnist
@@ -95,6 +96,17 @@ def test_train_softmax_on_real_mnist_one_epoch(capsys, tmp_path):
     saved = json.loads((tmp_path / "run.json").read_text())
     assert saved["metrics"]["test"]["accuracy"] > 0.90
     assert_pngs(tmp_path, ["history.png", "confusion.png", "predictions.png", "weights.png"])
+
+    model, task, _ = load_run(tmp_path)
+    digit = tmp_path / "digit.png"
+    Image.fromarray(np.asarray(task.X_test[0])).save(digit)
+    status, out, _ = run(capsys, "predict", str(tmp_path), "--input", str(digit))
+    assert status == 0
+    expected = task.class_names[model.predict(task.model_input(task.X_test[:1], model.dtype))[0]]
+    assert out.strip() == f"sample 0: {expected}"
+
+    status, _, err = run(capsys, "predict", str(tmp_path), "--input", str(tmp_path / "weights.png"))
+    assert status == 2 and "the run expects (28, 28)" in err
 
 
 def test_gradcheck_table_passes(capsys):
