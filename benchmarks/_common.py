@@ -84,7 +84,7 @@ def machine_info():
 
 def describe_machine(info):
     """One paragraph stating the machine, for the printed report and the README."""
-    blas = "; ".join(f"{b['library']} {b['version']} ({b['threads']} threads)" for b in info["blas"])
+    blas = "; ".join(dict.fromkeys(f"{b['library']} {b['version']} ({b['threads']} threads)" for b in info["blas"]))
     lines = [
         f"- date: {info['date']}",
         f"- CPU: {info['cpu']}, {info['cores']} cores ({info['cores_usable']} usable)",

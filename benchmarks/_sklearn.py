@@ -55,8 +55,17 @@ def sklearn_peer(name, make_estimator, default_iter, iter_series, thresholds, da
         for threshold in thresholds:
             if acc >= threshold and threshold not in reached:
                 reached[threshold] = (t, max_iter)
-    for threshold in thresholds:
-        t, max_iter = reached.get(threshold, (None, None))
-        row[f"s_to_{threshold:.1%}"] = t
-        row[f"iters_to_{threshold:.1%}"] = max_iter
-    return row
+    hits = {threshold: reached.get(threshold, (None, None)) for threshold in thresholds}
+    return {**row, **threshold_columns(hits)}
+
+
+def threshold_columns(hits):
+    """{threshold: (seconds, iterations) or (None, None)} → columns acc_A, s_to_A, iters_to_A, acc_B, …
+
+    Letters, not the thresholds themselves, name the columns, so MNIST and Fashion-MNIST rows
+    (different thresholds) share one table; iterations are epochs for scratch/torch, max_iter for sklearn.
+    """
+    columns = {}
+    for letter, (threshold, (seconds, iterations)) in zip("ABCD", sorted(hits.items())):
+        columns.update({f"acc_{letter}": threshold, f"s_to_{letter}": seconds, f"iters_to_{letter}": iterations})
+    return columns
