@@ -18,6 +18,7 @@ import numpy as np
 import _common  # noqa: I001  (puts the repo on sys.path)
 import _sklearn
 from _systems import available_runners, initial_weights, scale_pixels
+from scratch import runs as _runs
 from scratch.optim import CosineAnnealingLR
 
 DATASETS = ("mnist", "fashion")  # the lecture's two image sets
@@ -25,12 +26,13 @@ BATCH_SIZES = (32, 64, 256, 1024)  # the speed table's rows
 TIMED_EPOCHS = 3  # epochs whose seconds give the median (after one warm-up epoch)
 LR = 0.1  # plain SGD in the speed table, the lecture's lr
 FLOOR_REPEAT = 5  # repetitions of the matmul-floor epoch (median)
-RECIPE = {"batch_size": 32, "lr": 0.1, "momentum": 0.9, "epochs": 8}  # time-to-accuracy, cosine lr per epoch
+RECIPES = {name: _runs.RECIPES[("softmax", data)] for name, data in (("mnist", "mnist"), ("fashion", "fashion-mnist"))}
+# time-to-accuracy: the default recipes of `scratch train softmax --data …` (cosine lr per epoch)
 THRESHOLDS = {"mnist": (0.92, 0.926), "fashion": (0.84, 0.844)}  # test accuracies to reach
 LBFGS_ITERS = (10, 20, 40, 60, 80, 100, 200)  # max_iter tried for time-to-threshold
 SGDCLF_ITERS = (1, 2, 4, 8, 16, 1000)  # SGDClassifier epochs tried
 DEFAULT_ITERS = {"lbfgs": 100, "sgdclf": 1000}  # the estimators' default max_iter: the "full fit"
-SIZES = {"n_train": None, "n_test": None, "timed_epochs": TIMED_EPOCHS, "recipe_epochs": RECIPE["epochs"],
+SIZES = {"n_train": None, "n_test": None, "timed_epochs": TIMED_EPOCHS, "recipe_epochs": None,
          "lbfgs_iters": LBFGS_ITERS, "sgdclf_iters": SGDCLF_ITERS, "default_iters": DEFAULT_ITERS,
          "floor_repeat": FLOOR_REPEAT, "batch_sizes": BATCH_SIZES}
 QUICK = {"n_train": 2000, "n_test": 500, "timed_epochs": 1, "recipe_epochs": 2, "lbfgs_iters": (5,),
@@ -118,7 +120,7 @@ def benchmark_dataset(name, args, sizes):
         row["scratch/floor"] = row["scratch_s"] / row["floor_s"]
         print(row, flush=True)
         speed.append(row)
-    recipe = {**RECIPE, "epochs": sizes["recipe_epochs"]}
+    recipe = {**RECIPES[name], "epochs": sizes["recipe_epochs"] or RECIPES[name]["epochs"]}
     thresholds = THRESHOLDS[name]
     reach, curves = time_to_accuracy(runner_classes, W, b, (X_train, y_train), test, thresholds, recipe, args.seed)
     print(reach, flush=True)
@@ -183,7 +185,7 @@ def main(argv=None):
         s, r, curves[name] = benchmark_dataset(name, args, sizes)
         speed += s
         reach += r
-    config = {**vars(args), "lr": LR, "recipe": {**RECIPE, "epochs": sizes["recipe_epochs"]},
+    config = {**vars(args), "lr": LR, "recipes": RECIPES,
               "thresholds": {k: THRESHOLDS[k] for k in args.datasets}, "sizes": sizes,
               "scratch_loop": "scratch.training.fit, one call per epoch (fit's timing of the steps)",
               "input": "uint8 gathered per batch, float32 x / 255 (sklearn: float64 x / 255, converted once)"}

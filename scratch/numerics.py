@@ -13,6 +13,17 @@ def _float(x):
     return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
+def _rows_reducible(x, axis):
+    """``x``, or for a row-major matrix reduced along its rows, a column-major copy of it.
+
+    NumPy reduces a short contiguous last axis one row at a time (about 30 µs for the
+    256 × 10 logits of a minibatch) but a column-major one across all rows at once (3 µs).
+    """
+    if x.ndim == 2 and axis in (-1, 1) and x.flags.c_contiguous and not x.flags.f_contiguous:
+        return np.asfortranarray(x)
+    return x
+
+
 def sigmoid(x):
     """σ(x) = 1 / (1 + e^(−x)).
 
@@ -41,7 +52,7 @@ def logsumexp(x, axis=-1, keepdims=False):
 
     Shifting by the row maximum keeps every exponent ≤ 0, so nothing overflows.
     """
-    x = _float(x)
+    x = _rows_reducible(_float(x), axis)
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
@@ -50,12 +61,12 @@ def logsumexp(x, axis=-1, keepdims=False):
 
 def log_softmax(x, axis=-1):
     """log softmax(x)ᵢ = xᵢ − logsumexp(x), along ``axis``."""
-    x = _float(x)
+    x = _rows_reducible(_float(x), axis)
     return x - logsumexp(x, axis=axis, keepdims=True)
 
 
 def softmax(x, axis=-1):
     """softmax(x)ᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m), m = max x along ``axis`` (shift-invariant)."""
-    x = _float(x)
+    x = _rows_reducible(_float(x), axis)
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
