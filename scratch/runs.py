@@ -105,12 +105,15 @@ def predict_run(run_dir, *, input_path=None, limit=10):
     else:
         X, truth = _read_samples(input_path, task), None
     predictions = model.predict(task.model_input(X, model.dtype))
-    lines = []
-    for i, p in enumerate(predictions):
-        label = task.class_names[int(p)] if task.class_names else f"{float(p):.4g}"
-        known = "" if truth is None else f"   (true: {task.class_names[int(truth[i])] if task.class_names else f'{float(truth[i]):.4g}'})"
-        lines.append(f"sample {i}: {label}{known}")
+    lines = [f"sample {i}: {_label(task, p)}" for i, p in enumerate(predictions)]
+    if truth is not None:
+        lines = [f"{line}   (true: {_label(task, t)})" for line, t in zip(lines, truth)]
     return lines
+
+
+def _label(task, value):
+    """A class name for classifiers, the number for regressors."""
+    return task.class_names[int(value)] if task.class_names else f"{float(value):.4g}"
 
 
 def _read_samples(path, task):
