@@ -138,23 +138,23 @@ def median_seconds(fn, repeat):
 # ----------------------------------------------------------------------------- data
 
 
-def load_images(name, n_train=None, n_test=None):
-    """MNIST or Fashion-MNIST from ``scratch.datasets``, flattened: X (N, 784) uint8, y (N,) int64.
+def load_images(name, n_train=None, n_test=None, seed=0):
+    """The splits ``scratch train softmax --data NAME --seed SEED`` uses, flattened: X (N, 784) uint8, y (N,) int64.
 
-    The arrays are in-memory copies (scratch's loader memory-maps its cache; torch wants
-    writable arrays), identical for every system. n_train, n_test: keep only the first
-    samples (``--quick``). Returns (X_train, y_train, X_test, y_test).
+    X_train is the training split minus its seeded validation split (``scratch.cli.tasks``),
+    so the recipes train here on exactly what they train on in ``scratch train``. The arrays are
+    in-memory copies (torch wants writable arrays), identical for every system. n_train,
+    n_test: keep only the first samples (``--quick``). Returns (X_train, y_train, X_test, y_test).
     """
-    from scratch import datasets
+    from scratch.cli.tasks import load_task
 
-    loader = {"mnist": datasets.load_mnist, "fashion": datasets.load_fashion_mnist}[name]
-    data = loader()
+    task = load_task(name, seed=seed)
 
     def flat(X, y, n):
         n = len(X) if n is None else n
         return np.array(X[:n].reshape(n, -1)), np.array(y[:n], dtype=np.int64)
 
-    return (*flat(data.X_train, data.y_train, n_train), *flat(data.X_test, data.y_test, n_test))
+    return (*flat(task.X_train, task.y_train, n_train), *flat(task.X_test, task.y_test, n_test))
 
 
 # ----------------------------------------------------------------------------- reports

@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import _common
 
 BATCH_SIZE = 64  # the speed table's reference batch size
@@ -53,11 +55,13 @@ def peak_rss_mb():
 
 def train_one_epoch(system, n_train, seed):
     """Load MNIST and train ``system`` for one epoch, in this process."""
-    X, y, _, _ = _common.load_images("mnist", n_train, 1)
+    X, y, _, _ = _common.load_images("mnist", n_train, 1, seed)
     if system == "sklearn SGDClassifier":
         import _sklearn
 
-        _sklearn.sgd_classifier(1, seed).fit(X / 255.0, y)
+        from scratch.preprocessing import ScalePixels
+
+        _sklearn.sgd_classifier(1, seed).fit(ScalePixels()(X, np.float64), y)
         return
     from _systems import ScratchRunner, TorchRunner, initial_weights
 

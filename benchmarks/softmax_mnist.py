@@ -2,10 +2,11 @@
 
     python benchmarks/softmax_mnist.py [--quick] [--datasets mnist] [--batch-sizes 64 256]
 
-scratch (``fit`` + SoftmaxRegression + SGD) and PyTorch (nn.Linear + CrossEntropyLoss +
-optim.SGD, CPU, default threads) start from the same weights, see the same batch order and
-get the same float32 inputs (uint8 gathered, then x / 255, per batch), so their test
-accuracy after every epoch must agree. Epochs of the two systems are interleaved and the
+Data: the splits of ``scratch train`` (the training split minus its seeded validation
+split; the test split). scratch (``fit`` + SoftmaxRegression + SGD) and PyTorch (nn.Linear +
+CrossEntropyLoss + optim.SGD, CPU, default threads) start from the same weights, see the same
+batch order and get the same float32 inputs (uint8 gathered, then x / 255, per batch), so
+their test accuracy after every epoch must agree. Epochs of the two systems are interleaved and the
 median is taken, so the ratio is fair on a shared, noisy machine.
 Also measured: the matmul floor (forward X@W and gradient Xᵀ@dZ only, preallocated), time
 to reach a test accuracy with a stronger recipe, and scikit-learn's lbfgs and SGDClassifier.
@@ -17,18 +18,17 @@ import numpy as np
 
 import _common  # noqa: I001  (puts the repo on sys.path)
 import _sklearn
-from _systems import available_runners, initial_weights, scale_pixels
-from scratch import runs as _runs
-from scratch.optim import CosineAnnealingLR
+from _systems import available_runners, initial_weights
+from scratch.cli.recipes import recipe_for
+from scratch.preprocessing import ScalePixels
 
-DATASETS = ("mnist", "fashion")  # the lecture's two image sets
+DATASETS = ("mnist", "fashion-mnist")  # the lecture's two image sets, named as in `scratch train --data`
 BATCH_SIZES = (32, 64, 256, 1024)  # the speed table's rows
 TIMED_EPOCHS = 3  # epochs whose seconds give the median (after one warm-up epoch)
 LR = 0.1  # plain SGD in the speed table, the lecture's lr
 FLOOR_REPEAT = 5  # repetitions of the matmul-floor epoch (median)
-RECIPES = {name: _runs.RECIPES[("softmax", data)] for name, data in (("mnist", "mnist"), ("fashion", "fashion-mnist"))}
-# time-to-accuracy: the default recipes of `scratch train softmax --data …` (cosine lr per epoch)
-THRESHOLDS = {"mnist": (0.92, 0.926), "fashion": (0.84, 0.844)}  # test accuracies to reach
+RECIPES = {name: recipe_for("softmax", name) for name in DATASETS}  # time to accuracy: `scratch train softmax`'s
+THRESHOLDS = {"mnist": (0.92, 0.926), "fashion-mnist": (0.84, 0.844)}  # test accuracies to reach
 LBFGS_ITERS = (10, 20, 40, 60, 80, 100, 200)  # max_iter tried for time-to-threshold
 SGDCLF_ITERS = (1, 2, 4, 8, 16, 1000)  # SGDClassifier epochs tried
 DEFAULT_ITERS = {"lbfgs": 100, "sgdclf": 1000}  # the estimators' default max_iter: the "full fit"
@@ -86,13 +86,13 @@ def matmul_floor_seconds(n_samples, n_features, n_classes, batch_size, repeat):
 def time_to_accuracy(runner_classes, W, b, train, test, thresholds, recipe, seed):
     """Train every system with the recipe (cosine lr per epoch), checking test accuracy after each
     epoch; rows: seconds of training (evaluation excluded) until each threshold, final accuracy."""
-    schedule = CosineAnnealingLR(T_max=recipe["epochs"])
-    runners = [R(W, b, *train, lr=recipe["lr"], momentum=recipe["momentum"], seed=seed) for R in runner_classes]
+    T_max = recipe["epochs"] if recipe["schedule"] == "cosine" else None
+    runners = [R(W, b, *train, lr=recipe["lr"], momentum=recipe["momentum"], T_max=T_max, seed=seed)
+               for R in runner_classes]
     elapsed = {r.name: 0.0 for r in runners}
     curves = {r.name: [] for r in runners}
     for epoch in range(recipe["epochs"]):
         for r in runners[::1 if epoch % 2 else -1]:
-            r.set_lr(schedule(recipe["lr"], epoch))
             elapsed[r.name] += r.train_epoch(recipe["batch_size"])
             curves[r.name].append((elapsed[r.name], r.accuracy(*test)))
     rows = []
@@ -106,11 +106,11 @@ def time_to_accuracy(runner_classes, W, b, train, test, thresholds, recipe, seed
 
 def benchmark_dataset(name, args, sizes):
     """Every measurement on one data set: (speed rows, time-to-accuracy rows, curves)."""
-    X_train, y_train, X_test, y_test = _common.load_images(name, sizes["n_train"], sizes["n_test"])
+    X_train, y_train, X_test, y_test = _common.load_images(name, sizes["n_train"], sizes["n_test"], args.seed)
     n, d = X_train.shape
     k = int(y_train.max()) + 1
     W, b = initial_weights(d, k, args.seed)
-    test = (scale_pixels(X_test), y_test)
+    test = (X_test, y_test)
     runner_classes = available_runners()
     speed = []
     for batch_size in args.batch_sizes:
@@ -125,7 +125,7 @@ def benchmark_dataset(name, args, sizes):
     reach, curves = time_to_accuracy(runner_classes, W, b, (X_train, y_train), test, thresholds, recipe, args.seed)
     print(reach, flush=True)
     if _common.optional_import("sklearn") is not None:
-        data = (X_train / 255.0, y_train, X_test / 255.0, y_test)
+        data = (ScalePixels()(X_train, np.float64), y_train, ScalePixels()(X_test, np.float64), y_test)
         defaults = sizes["default_iters"]
         reach.append(_sklearn.sklearn_peer("sklearn lbfgs", _sklearn.lbfgs, defaults["lbfgs"], sizes["lbfgs_iters"],
                                            thresholds, data, args.seed))
@@ -155,7 +155,7 @@ def goals(speed, reach):
 
 
 COLOURS = {"scratch": "tab:blue", "torch": "tab:orange", "floor": "tab:gray"}  # one colour per system
-LINESTYLES = {"mnist": "-", "fashion": "--"}  # one line style per data set
+LINESTYLES = {"mnist": "-", "fashion-mnist": "--"}  # one line style per data set
 
 
 def plot(speed, curves_by_dataset, out_dir):
@@ -193,6 +193,7 @@ def main(argv=None):
     config = {**vars(args), "lr": LR, "recipes": RECIPES,
               "thresholds": {k: THRESHOLDS[k] for k in args.datasets}, "sizes": sizes,
               "scratch_loop": "scratch.training.fit, one call per epoch (fit's timing of the steps)",
+              "data": "scratch train's splits: training minus the seeded validation split; test",
               "input": "uint8 gathered per batch, float32 x / 255 (sklearn: float64 x / 255, converted once)"}
     tables = {"seconds per epoch (median), test accuracy, matmul floor": speed,
               "time to reach test accuracy": reach, "goals": goals(speed, reach)}

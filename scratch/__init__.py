@@ -8,13 +8,18 @@ The models, with hand-derived gradients::
     >>> grads["W"].shape, grads["b"].shape
     ((4, 3), (3,))
 
-Modules, one concept each: numerics, losses, models, optim, training, optimum, layers, nn,
-autograd, gradcheck, idx, datasets, images, metrics, plots, persistence, tasks, runs, slides, cli.
+The lecture's concepts, one module each: numerics, losses, models, preprocessing, optim,
+training, nn, autograd, gradcheck; their data and output: idx, datasets, images, metrics,
+plots, persistence. The ``scratch`` command-line application lives apart, in scratch.cli.
 """
 
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
 from scratch.optim import SGD
-from scratch.training import fit
+from scratch.preprocessing import ScalePixels, Standardize
+from scratch.training import fit, fit_lbfgs
 
-__version__ = "0.1.0"
-__all__ = ["LinearRegression", "LogisticRegression", "SoftmaxRegression", "SGD", "fit"]
+__version__ = "0.2.0"
+__all__ = [
+    "LinearRegression", "LogisticRegression", "SoftmaxRegression", "ScalePixels", "Standardize",
+    "SGD", "fit", "fit_lbfgs",
+]

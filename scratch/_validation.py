@@ -144,9 +144,18 @@ def check_number(value, name, *, low=None, high=None, low_open=False, integer=Fa
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and value > high
     if too_low or too_high:
-        lo = "(" if low_open else "["
-        raise ValueError(f"{name} must lie in {lo}{low}, {high}]; got {value}.")
+        what = "an integer" if integer else "a number"
+        raise ValueError(f"{name} must be {what} {_bounds(low, high, low_open)}; got {value}.")
     return value
+
+
+def _bounds(low, high, low_open):
+    """'≥ 1', '> 0', '≤ 1' or 'in [0, 1]': the range in words, without a missing bound."""
+    if high is None:
+        return f"{'>' if low_open else '≥'} {low}"
+    if low is None:
+        return f"≤ {high}"
+    return f"in {'(' if low_open else '['}{low}, {high}]"
 
 
 def check_dtype(dtype, name="dtype"):
@@ -167,18 +176,3 @@ def check_seed(seed, name="seed"):
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise TypeError(f"{name} must be a non-negative int, a numpy Generator or None; got {seed!r}.")
     return np.random.default_rng(seed)
-
-
-def check_batch(X, n_features, dtype, name="X"):
-    """A batch for a model: a non-empty (N, n_features) array of ``dtype``.
-
-    An ndarray that already has that dtype and shape passes after O(1) checks and is not
-    scanned for NaN/inf (the training hot path; the caller checks its outputs instead).
-    Anything else goes through ``check_array`` (which scans) and is converted to ``dtype``.
-    """
-    fast = isinstance(X, np.ndarray) and X.dtype == dtype and X.ndim == 2
-    if fast and X.shape[0] > 0 and X.shape[1] == n_features:
-        return X
-    X = check_array(X, name, ndim=2)
-    check_features(X, n_features, name)
-    return X.astype(dtype, copy=False)

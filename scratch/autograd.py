@@ -3,7 +3,7 @@
 Each operation builds a graph node whose ``_backward(g)`` closure, written right under its
 forward, maps the gradient of the output g = ∂L/∂out to the gradients of its inputs.
 ``Tensor.backward`` walks the graph in reverse topological order, sums every input gradient
-back to the input's shape (the adjoint of broadcasting, ``_unbroadcast``) and accumulates
+back to the input's shape (the adjoint of broadcasting, ``unbroadcast``) and accumulates
 the result into the ``.grad`` of the leaves, as PyTorch does. Intermediate gradients live
 only inside one ``backward`` call, so they never leak into the next one.
 
@@ -22,7 +22,7 @@ from scratch import numerics
 from scratch._validation import check_array, check_same_shape
 
 
-def _unbroadcast(grad, shape):
+def unbroadcast(grad, shape):
     """Sum ``grad`` back to ``shape``: the adjoint of NumPy broadcasting.
 
     Broadcasting prepends axes and stretches axes of length 1; the gradient sums over both.
@@ -100,14 +100,19 @@ class Tensor:
         return self._child(a / b, (self, other), lambda g: (g / b, -g * a / (b * b)))
 
     def __pow__(self, other):
-        """∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·log a (needs a > 0 when b requires grad)."""
+        """∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 where b = 0), ∂(aᵇ)/∂b = aᵇ·log a (0 where a = 0 and b ≥ 0), as PyTorch.
+
+        The two zeros are the limits that 0·∞ and 0·log 0 leave undefined; log a < 0 is nan.
+        """
         other = self._lift(other)
         a, b = self.data, other.data
         out = a**b
 
         def backward(g):
-            d_exponent = g * out * np.log(a) if other.requires_grad else None
-            return g * b * a ** (b - 1), d_exponent
+            with numerics.silent():
+                d_base = g * np.where(b == 0, 0, b * a ** (b - 1))
+                d_exponent = g * np.where((a == 0) & (b >= 0), 0, out * np.log(a)) if other.requires_grad else None
+            return d_base, d_exponent
 
         return self._child(out, (self, other), backward)
 
@@ -160,6 +165,11 @@ class Tensor:
         """∂log x/∂x = 1/x."""
         x = self.data
         return self._child(np.log(x), (self,), lambda g: (g / x,))
+
+    def tanh(self):
+        """∂tanh(x)/∂x = 1 − tanh²(x)."""
+        t = np.tanh(self.data)
+        return self._child(t, (self,), lambda g: (g * (1 - t * t),))
 
     def sigmoid(self):
         """∂σ(x)/∂x = σ(x)(1 − σ(x)), σ computed stably."""
@@ -258,7 +268,7 @@ class Tensor:
                 continue
             for parent, grad in zip(node._parents, node._backward(g)):
                 if parent.requires_grad:
-                    grad = _unbroadcast(grad, parent.shape)
+                    grad = unbroadcast(grad, parent.shape)
                     grads[id(parent)] = grads[id(parent)] + grad if id(parent) in grads else grad
 
     def _seed_gradient(self, gradient):
@@ -303,6 +313,15 @@ class Tensor:
 
     def __len__(self):
         return len(self.data)
+
+    def __bool__(self):
+        """The truth of a single value, as PyTorch; more or fewer values are ambiguous."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of a Tensor with {self.data.size} values is ambiguous, as in PyTorch; "
+                "test t.data.any() or t.data.all() instead."
+            )
+        return bool(self.data)
 
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""

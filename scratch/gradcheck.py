@@ -22,17 +22,10 @@ import numpy as np
 from scratch import losses, models
 from scratch._validation import check_array, check_choice, check_seed
 from scratch.autograd import Tensor
+from scratch.losses import REDUCTIONS
 from scratch.numerics import softmax
 
-LOSS_NAMES = ("mse_loss", "binary_cross_entropy_with_logits", "cross_entropy")
-REDUCTIONS = ("mean", "sum", "none")
 METHODS = ("closed", "tape", "numeric", "torch")  # the column order of a report
-# The loss each model is trained on; its output is Z = XW + b in all three.
-MODEL_LOSSES = {
-    models.LinearRegression: "mse_loss",
-    models.LogisticRegression: "binary_cross_entropy_with_logits",
-    models.SoftmaxRegression: "cross_entropy",
-}
 
 
 # --- the tape: each loss written again with scratch.autograd operations -------------------
@@ -84,6 +77,7 @@ TAPE_LOSSES = {
     "binary_cross_entropy_with_logits": tape_binary_cross_entropy_with_logits,
     "cross_entropy": tape_cross_entropy,
 }
+LOSS_NAMES = tuple(TAPE_LOSSES)  # the scratch.losses functions checked here
 
 
 # --- the other methods ------------------------------------------------------------------------
@@ -188,15 +182,15 @@ def format_reports(reports, tol=1e-6):
 def check_model_gradients(model, X, y, *, eps=1e-6, use_torch=True):
     """Check ``model.loss_grad(X, y)`` against the tape, finite differences and torch.
 
-    model: any object of the model protocol; the tape and torch need one of MODEL_LOSSES
-    (other models are checked against finite differences only). X: (N, D); y: (N,).
+    model: any object of the model protocol; the tape and torch check the three models of
+    ``scratch.models`` (Z = XW + b into ``model.criterion``); any other model is checked
+    against finite differences only. X: (N, …) samples; y: (N,).
     Check float64 models: finite differences in float32 are only good to ~1e-3.
     """
     _, closed = model.loss_grad(X, y)  # also validates X and y
     gradients = {key: {"closed": np.asarray(grad)} for key, grad in closed.items()}
-    name = next((loss for cls, loss in MODEL_LOSSES.items() if isinstance(model, cls)), None)
-    if name is not None:
-        for method, grads in _affine_model_gradients(model, name, X, y, use_torch).items():
+    if isinstance(model, models._AffineModel):
+        for method, grads in _affine_model_gradients(model, X, y, use_torch).items():
             for key, grad in grads.items():
                 gradients[key][method] = grad
     for key, param in model.params.items():
@@ -204,18 +198,22 @@ def check_model_gradients(model, X, y, *, eps=1e-6, use_torch=True):
     return GradientReport(type(model).__name__, gradients)
 
 
-def _affine_model_gradients(model, name, X, y, use_torch):
-    """{"tape": grads, "torch": grads} of loss <name>(XW + b, y) w.r.t. the model's W and b."""
-    X = np.asarray(X, dtype=model.dtype)
-    target = np.asarray(y, dtype=np.int64 if name == "cross_entropy" else model.dtype)
+def _affine_model_gradients(model, X, y, use_torch):
+    """{"tape": grads, "torch": grads} of the criterion's loss(XW + b, y) w.r.t. the model's W and b.
+
+    The criterion names its ``scratch.losses`` function, e.g. CrossEntropyLoss → cross_entropy.
+    """
+    criterion = model.criterion
+    name, options = type(criterion).function.__name__, criterion.options
+    X, target = model.prepare(X), model.check_target(y)
     leaves = {key: Tensor(value.copy(), requires_grad=True) for key, value in model.params.items()}
-    TAPE_LOSSES[name](X @ leaves["W"] + leaves["b"], target).backward()
+    TAPE_LOSSES[name](X @ leaves["W"] + leaves["b"], target, **options).backward()
     result = {"tape": {key: leaf.grad for key, leaf in leaves.items()}}
     torch = _import_torch() if use_torch else None
     if torch is not None:
         X_torch = torch.from_numpy(X)
         affine = lambda p: X_torch @ p["W"] + p["b"]
-        result["torch"] = _torch_loss_gradients(torch, name, model.params, affine, target, {})
+        result["torch"] = _torch_loss_gradients(torch, name, model.params, affine, target, options)
     return result
 
 

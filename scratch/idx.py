@@ -33,7 +33,8 @@ DTYPE_CODES = {
     0x0E: np.dtype(">f8"),
 }
 MAX_NDIM = 32  # the fewest dimensions any supported numpy version allows
-_CHUNK = 1 << 24  # decompress at most 16 MiB at a time, so a lying header cannot allocate more
+DEFLATE_MAX_RATIO = 1032  # deflate inflates one compressed byte to at most ~1032 bytes (258-byte matches)
+_CHUNK = 1 << 20  # decompress 1 MiB at a time into the payload: no second copy of it
 
 
 class IDXFormatError(ValueError):
@@ -48,9 +49,11 @@ def read_idx(source):
     Raises IDXFormatError for malformed bytes, FileNotFoundError for a missing path.
     """
     name, data = _read_bytes(source)
-    stream = gzip.GzipFile(fileobj=io.BytesIO(data)) if data[:2] == GZIP_MAGIC else io.BytesIO(data)
+    gzipped = data[:2] == GZIP_MAGIC
+    stream = gzip.GzipFile(fileobj=io.BytesIO(data)) if gzipped else io.BytesIO(data)
+    capacity = len(data) * (DEFLATE_MAX_RATIO if gzipped else 1)  # the most bytes the file can decode to
     try:
-        return _parse(stream, name)
+        return _parse(stream, name, capacity)
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise IDXFormatError(f"{name}: corrupt gzip stream ({exc}).") from None
 
@@ -119,8 +122,11 @@ def _read_bytes(source):
     return getattr(source, "name", f"<{type(source).__name__}>"), data
 
 
-def _parse(stream, name):
-    """Header, then exactly the declared payload, then nothing: the array."""
+def _parse(stream, name, capacity):
+    """Header, then exactly the declared payload, then nothing: the array.
+
+    A payload larger than ``capacity`` (what the file can decode to) is refused before anything is allocated.
+    """
     magic = stream.read(4)
     if len(magic) < 4:
         raise IDXFormatError(f"{name}: truncated header: expected 4 magic bytes, found {len(magic)}.")
@@ -140,24 +146,24 @@ def _parse(stream, name):
     shape = struct.unpack(f">{ndim}I", raw_dims)
     dtype = DTYPE_CODES[code]
     n_bytes = math.prod(shape) * dtype.itemsize
-    payload = _read_at_most(stream, n_bytes)
-    if len(payload) < n_bytes:
-        raise IDXFormatError(
-            f"{name}: truncated payload: the header declares shape {shape} of {dtype.newbyteorder('=')} "
-            f"({n_bytes} bytes), but only {len(payload)} bytes follow."
-        )
+    declared = f"the header declares shape {shape} of {dtype.newbyteorder('=')} ({n_bytes} bytes)"
+    if n_bytes > capacity:
+        raise IDXFormatError(f"{name}: truncated payload: {declared}, more than this file can hold ({capacity} bytes).")
+    payload = bytearray(n_bytes)
+    received = _read_into(stream, memoryview(payload))
+    if received < n_bytes:
+        raise IDXFormatError(f"{name}: truncated payload: {declared}, but only {received} bytes follow.")
     if stream.read(1):
         raise IDXFormatError(f"{name}: trailing bytes after the {n_bytes}-byte payload of shape {shape}.")
     return np.frombuffer(payload, dtype).astype(dtype.newbyteorder("="), copy=False).reshape(shape)
 
 
-def _read_at_most(stream, n_bytes):
-    """Up to ``n_bytes`` from ``stream`` in bounded chunks, as one writable bytearray."""
-    chunks, remaining = [], n_bytes
-    while remaining:
-        chunk = stream.read(min(remaining, _CHUNK))
-        if not chunk:
+def _read_into(stream, buffer):
+    """Fill ``buffer`` from ``stream`` in bounded chunks; returns how many bytes arrived."""
+    filled = 0
+    while filled < len(buffer):
+        count = stream.readinto(buffer[filled:filled + _CHUNK])
+        if not count:
             break
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return bytearray().join(chunks)
+        filled += count
+    return filled

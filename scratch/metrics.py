@@ -1,6 +1,8 @@
 """Evaluation metrics computed from labels and predictions: accuracy, R², confusion matrix.
 
-Pure functions of arrays; the models' ``score`` methods are separate and need not call these.
+Pure functions of arrays. Every ``score`` in scratch comes from here: a model's or a
+network's ``score(X, y)`` asks its criterion's head (``scratch.nn.loss``), which calls
+``accuracy`` for classifiers and ``r2_score`` for regressors.
 """
 
 import numpy as np

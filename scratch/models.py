@@ -1,18 +1,29 @@
 """Linear, logistic and softmax regression with hand-derived, closed-form gradients.
 
-Every model follows one protocol: ``params`` (the arrays an optimizer updates in place),
-``dtype``, ``forward(X)``, ``loss(X, y)`` (a mean over the batch, via ``scratch.losses``),
-``loss_grad(X, y)`` → (loss, grads keyed and shaped like ``params``), ``predict``, ``score``
-and, for the classifiers, ``predict_proba``. X is (N, D) and is converted to the model's dtype.
+Each model is one affine map Z = XW + b followed by its criterion (a ``scratch.nn.loss``
+module, which also owns the head: predictions, probabilities, score):
+
+    LinearRegression    ŷ = Xw + b                 W: (D,),   b: ()    MSELoss
+    LogisticRegression  P(y = 1) = σ(Xw + b)       W: (D,),   b: ()    BCEWithLogitsLoss
+    SoftmaxRegression   P(y = k) = softmax(XW + b)ₖ  W: (D, K), b: (K,)  CrossEntropyLoss
+
+W is torch.nn.Linear's weight transposed: W = weightᵀ, so that Z = XW + b reads as the
+lecture writes it; ``state_dict()`` gives torch's layout, weight (K, D) ((1, D) for the
+two one-output models) and bias (K,) ((1,)).
+
+Every method that takes X calls ``self.prepare(X)`` first (``scratch.preprocessing``):
+samples (N, D) or images (N, H, W) → model input (N, D) in the model's dtype, through
+the model's ``transform``. ``loss`` applies the criterion (``scratch.losses``) to
+``forward``; ``loss_grad`` is each model's own closed form, written independently of
+``scratch.losses``. tests/test_models.py::test_loss_grad_is_forward_plus_losses_module_by_the_chain_rule
+keeps the two in step: the same loss, and gradients equal to ``losses.*_grad`` chained through XW + b.
 """
 
 import numpy as np
 import scipy.linalg
 
-from scratch import losses
 from scratch._validation import (
     check_array,
-    check_batch,
     check_choice,
     check_dtype,
     check_labels,
@@ -21,24 +32,20 @@ from scratch._validation import (
     check_same_length,
     check_seed,
 )
-from scratch.metrics import accuracy, r2_score
-from scratch.numerics import log_softmax, sigmoid, softmax, softplus
-
-
-def _init_params(w_shape, b_shape, init, seed, dtype):
-    """{"W", "b"}: zeros, or PyTorch nn.Linear's U(−1/√fan_in, 1/√fan_in), W drawn before b."""
-    check_choice(init, "init", ("zeros", "torch"))
-    if init == "zeros":
-        return {"W": np.zeros(w_shape, dtype), "b": np.zeros(b_shape, dtype)}
-    rng = check_seed(seed)
-    bound = 1 / np.sqrt(w_shape[0])
-    W = rng.uniform(-bound, bound, w_shape).astype(dtype)
-    b = np.asarray(rng.uniform(-bound, bound, b_shape), dtype=dtype)
-    return {"W": W, "b": b}
+from scratch.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from scratch.nn.module import Module
+from scratch.numerics import log_softmax, sigmoid, softplus
+from scratch.preprocessing import (
+    check_transform,
+    describe_transform,
+    infer_transform,
+    prepare,
+    transform_from_description,
+)
 
 
 def _affine(X, W, b):
-    """Z = XW + b for a checked batch X: (N, D); Z: (N,) for W: (D,), (N, K) for W: (D, K).
+    """Z = XW + b for model input X: (N, D); Z: (N,) for W: (D,), (N, K) for W: (D, K).
 
     Any NaN/inf in X reaches Z, so X is scanned (and named in the error) only when Z is not finite.
     """
@@ -50,33 +57,104 @@ def _affine(X, W, b):
     return Z
 
 
-class LinearRegression:
-    """ŷ = Xw + b, trained on the mean squared error. params: W (D,), b () (0-d array)."""
+class _AffineModel(Module):
+    """What the three models share: parameters, input preparation, the criterion's head, state.
 
-    def __init__(self, n_features, *, init="zeros", seed=None, dtype=np.float64):
+    Subclasses set ``criterion_class`` and write ``check_target(y)`` and ``loss_grad(X, y)``.
+    """
+
+    criterion_class = None
+
+    def __init__(self, n_features, n_classes=None, *, init="zeros", seed=None, dtype=np.float64, transform=None):
         self.n_features = check_number(n_features, "n_features", low=1, integer=True)
+        self.n_classes = n_classes
         self.dtype = check_dtype(dtype)
-        self.params = _init_params((n_features,), (), init, seed, self.dtype)
+        self.transform = check_transform(transform)
+        self.criterion = self.criterion_class()
+        w_shape, b_shape = ((n_features,), ()) if n_classes is None else ((n_features, n_classes), (n_classes,))
+        self.params = self._init_params(w_shape, b_shape, init, seed)
 
-    def __repr__(self):
-        return f"LinearRegression(n_features={self.n_features}, dtype={self.dtype})"
+    def _init_params(self, w_shape, b_shape, init, seed):
+        """{"W", "b"}: zeros, or torch.nn.Linear's U(−1/√D, 1/√D), W drawn before b."""
+        check_choice(init, "init", ("zeros", "torch"))
+        if init == "zeros":
+            return {"W": np.zeros(w_shape, self.dtype), "b": np.zeros(b_shape, self.dtype)}
+        rng = check_seed(seed)
+        bound = 1 / np.sqrt(w_shape[0])
+        W = rng.uniform(-bound, bound, w_shape).astype(self.dtype)
+        return {"W": W, "b": np.asarray(rng.uniform(-bound, bound, b_shape), dtype=self.dtype)}
+
+    # ---- input and targets ----------------------------------------------------------------
+    def prepare(self, X):
+        """Samples (N, …) → model input (N, D) in ``dtype``, through ``transform``."""
+        return prepare(X, self.n_features, self.dtype, self.transform)
 
     def _check(self, X, y):
-        X = check_batch(X, self.n_features, self.dtype)
-        y = check_array(y, "y", ndim=1).astype(self.dtype, copy=False)
+        X, y = self.prepare(X), self.check_target(y)
         check_same_length(X, y, "X", "y")
         return X, y
 
+    # ---- the model --------------------------------------------------------------------------
     def forward(self, X):
-        """ŷ = Xw + b. X: (N, D) → (N,)."""
-        return _affine(check_batch(X, self.n_features, self.dtype), self.params["W"], self.params["b"])
-
-    predict = forward
+        """Z = XW + b. X: (N, …) samples → (N,) or (N, K)."""
+        return _affine(self.prepare(X), self.params["W"], self.params["b"])
 
     def loss(self, X, y):
-        """L = mean((ŷ − y)²), as a Python float."""
+        """The criterion on the outputs, criterion(XW + b, y), as a Python float."""
         X, y = self._check(X, y)
-        return losses.mse_loss(self.forward(X), y)
+        return self.criterion(_affine(X, self.params["W"], self.params["b"]), y)
+
+    def predict(self, X):
+        """The criterion's prediction from Z: ŷ = Z, class [z > 0], or argmax Z. (N,)."""
+        return self.criterion.predict(self.forward(X))
+
+    def predict_proba(self, X):
+        """The criterion's probabilities: σ(z) (N,) or softmax(Z) (N, K); TypeError for a regressor."""
+        return self.criterion.predict_proba(self.forward(X))
+
+    def score(self, X, y):
+        """Accuracy mean(predict(X) == y) for the classifiers, R² for the regressor."""
+        X, y = self._check(X, y)
+        return self.criterion.score(y, self.criterion.predict(_affine(X, self.params["W"], self.params["b"])))
+
+    # ---- saving ---------------------------------------------------------------------------------
+    def config(self):
+        classes = {} if self.n_classes is None else {"n_classes": self.n_classes}
+        return {
+            "n_features": self.n_features, **classes,
+            "dtype": self.dtype.name, "transform": describe_transform(self.transform),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**{**config, "transform": transform_from_description(config.get("transform"))})
+
+    def state_dict(self):
+        """torch.nn.Linear's state dict, copies: weight (K, D) or (1, D), bias (K,) or (1,)."""
+        W, b = self.params["W"], self.params["b"]
+        return {"weight": W.reshape(len(W), -1).T.copy(), "bias": b.reshape(-1).copy()}
+
+    def _load_state(self, arrays):
+        W, b = self.params["W"], self.params["b"]
+        W[...] = arrays["weight"].T.reshape(W.shape)
+        b[...] = arrays["bias"].reshape(b.shape)
+
+    def extra_repr(self):
+        settings = {**self.config(), "transform": self.transform}
+        return ", ".join(f"{key}={value}" for key, value in settings.items() if value is not None)
+
+
+class LinearRegression(_AffineModel):
+    """ŷ = Xw + b, trained on the mean squared error. params: W (D,), b () (a 0-d array)."""
+
+    criterion_class = MSELoss
+
+    def __init__(self, n_features, *, init="zeros", seed=None, dtype=np.float64, transform=None):
+        super().__init__(n_features, init=init, seed=seed, dtype=dtype, transform=transform)
+
+    def check_target(self, y):
+        """y: (N,) real targets, in the model's dtype."""
+        return check_array(y, "y", ndim=1).astype(self.dtype, copy=False)
 
     def loss_grad(self, X, y):
         """L = mean((ŷ − y)²); ∂L/∂w = 2Xᵀ(ŷ − y)/N, ∂L/∂b = 2·mean(ŷ − y). X: (N, D), y: (N,)."""
@@ -87,58 +165,33 @@ class LinearRegression:
         residual *= 2 / len(y)
         return loss, {"W": X.T @ residual, "b": np.asarray(residual.sum())}
 
-    def score(self, X, y):
-        """R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² of the predictions on (X, y)."""
-        X, y = self._check(X, y)
-        return r2_score(y, self.predict(X))
-
     def fit_least_squares(self, X, y):
         """Set w, b to the exact minimiser of the MSE: lstsq on [X, 1] in float64. Returns self.
 
-        This is the optimum that SGD on the same data must approach.
+        This is the optimum that SGD on the same data must approach. uint8 X gives a model
+        without a transform ScalePixels(), as ``fit`` does.
         """
+        if self.transform is None:
+            self.transform = infer_transform(X)
         X, y = self._check(X, y)
-        design = np.hstack([X, np.ones((len(X), 1))]).astype(np.float64)
+        design = np.hstack([check_array(X, "X"), np.ones((len(X), 1))]).astype(np.float64)
         theta = scipy.linalg.lstsq(design, y.astype(np.float64))[0]
         self.params["W"][...] = theta[:-1]
         self.params["b"][...] = theta[-1]
         return self
 
 
-class LogisticRegression:
+class LogisticRegression(_AffineModel):
     """P(y = 1 | x) = σ(xw + b), trained on the binary cross-entropy. params: W (D,), b ()."""
 
-    def __init__(self, n_features, *, init="zeros", seed=None, dtype=np.float64):
-        self.n_features = check_number(n_features, "n_features", low=1, integer=True)
-        self.dtype = check_dtype(dtype)
-        self.params = _init_params((n_features,), (), init, seed, self.dtype)
+    criterion_class = BCEWithLogitsLoss
 
-    def __repr__(self):
-        return f"LogisticRegression(n_features={self.n_features}, dtype={self.dtype})"
+    def __init__(self, n_features, *, init="zeros", seed=None, dtype=np.float64, transform=None):
+        super().__init__(n_features, init=init, seed=seed, dtype=dtype, transform=transform)
 
-    def _check(self, X, y):
-        """X as a batch; y: (N,) targets in [0, 1] (0/1 labels, or soft labels), model dtype."""
-        X = check_batch(X, self.n_features, self.dtype)
-        y = check_probabilities(check_array(y, "y", ndim=1).astype(self.dtype, copy=False), "y")
-        check_same_length(X, y, "X", "y")
-        return X, y
-
-    def forward(self, X):
-        """Logits z = Xw + b. X: (N, D) → (N,)."""
-        return _affine(check_batch(X, self.n_features, self.dtype), self.params["W"], self.params["b"])
-
-    def predict_proba(self, X):
-        """P(y = 1 | x) = σ(z): (N,)."""
-        return sigmoid(self.forward(X))
-
-    def predict(self, X):
-        """Class 1 where σ(z) > 0.5, i.e. z > 0: (N,) int64 in {0, 1}."""
-        return (self.forward(X) > 0).astype(np.int64)
-
-    def loss(self, X, y):
-        """L = mean(−y·log σ(z) − (1 − y)·log(1 − σ(z))), as a Python float."""
-        X, y = self._check(X, y)
-        return losses.binary_cross_entropy_with_logits(self.forward(X), y)
+    def check_target(self, y):
+        """y: (N,) targets in [0, 1] (0/1 labels, or soft labels), in the model's dtype."""
+        return check_probabilities(check_array(y, "y", ndim=1).astype(self.dtype, copy=False), "y")
 
     def loss_grad(self, X, y):
         """L = mean(softplus(z) − y·z); ∂L/∂w = Xᵀ(σ(z) − y)/N, ∂L/∂b = mean(σ(z) − y).
@@ -153,50 +206,19 @@ class LogisticRegression:
         error /= len(y)
         return loss, {"W": X.T @ error, "b": np.asarray(error.sum())}
 
-    def score(self, X, y):
-        """Accuracy, mean(predict(X) == y), for 0/1 labels y."""
-        X, y = self._check(X, y)
-        return accuracy(y, self.predict(X))
 
-
-class SoftmaxRegression:
+class SoftmaxRegression(_AffineModel):
     """P(y = k | x) = softmax(xW + b)ₖ, trained on the cross-entropy. params: W (D, K), b (K,)."""
 
-    def __init__(self, n_features, n_classes, *, init="zeros", seed=None, dtype=np.float64):
-        self.n_features = check_number(n_features, "n_features", low=1, integer=True)
-        self.n_classes = check_number(n_classes, "n_classes", low=2, integer=True)
-        self.dtype = check_dtype(dtype)
-        self.params = _init_params((n_features, n_classes), (n_classes,), init, seed, self.dtype)
+    criterion_class = CrossEntropyLoss
 
-    def __repr__(self):
-        return (
-            f"SoftmaxRegression(n_features={self.n_features}, n_classes={self.n_classes}, "
-            f"dtype={self.dtype})"
-        )
+    def __init__(self, n_features, n_classes, *, init="zeros", seed=None, dtype=np.float64, transform=None):
+        check_number(n_classes, "n_classes", low=2, integer=True)
+        super().__init__(n_features, n_classes, init=init, seed=seed, dtype=dtype, transform=transform)
 
-    def _check(self, X, y):
-        """X as a batch; y: (N,) int class indices in [0, K)."""
-        X = check_batch(X, self.n_features, self.dtype)
-        y = check_labels(y, "y", self.n_classes)
-        check_same_length(X, y, "X", "y")
-        return X, y
-
-    def forward(self, X):
-        """Logits Z = XW + b. X: (N, D) → (N, K)."""
-        return _affine(check_batch(X, self.n_features, self.dtype), self.params["W"], self.params["b"])
-
-    def predict_proba(self, X):
-        """softmax(Z) row by row: (N, K), rows sum to 1."""
-        return softmax(self.forward(X))
-
-    def predict(self, X):
-        """argmax over classes of Z (ties to the first class): (N,) int64."""
-        return np.argmax(self.forward(X), axis=1)
-
-    def loss(self, X, y):
-        """L = mean over n of −log softmax(Zₙ)[yₙ], as a Python float."""
-        X, y = self._check(X, y)
-        return losses.cross_entropy(self.forward(X), y)
+    def check_target(self, y):
+        """y: (N,) integer class indices in [0, K), as int64."""
+        return check_labels(y, "y", self.n_classes)
 
     def loss_grad(self, X, y):
         """L = mean −log softmax(Z)[n, yₙ]; ∂L/∂W = Xᵀ(softmax(Z) − Y)/N, ∂L/∂b = mean over rows.
@@ -211,8 +233,3 @@ class SoftmaxRegression:
         error[rows, y] -= 1
         error /= len(y)
         return loss, {"W": X.T @ error, "b": error.sum(axis=0)}
-
-    def score(self, X, y):
-        """Accuracy, mean(predict(X) == y)."""
-        X, y = self._check(X, y)
-        return accuracy(y, self.predict(X))

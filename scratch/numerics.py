@@ -1,11 +1,18 @@
 """Numerically stable elementwise and row-wise functions.
 
 Every function keeps the floating dtype of its input (float32 stays float32) and returns
-finite, warning-free results for logits as large as ±1e4 in float32 and ±1e300 in float64.
-Integer input is computed in float64. The last axis is the class axis by default.
+finite results wherever the true value is representable, for logits up to the largest finite
+float (±3e38 in float32, ±1.8e308 in float64). Like PyTorch, they never warn: an overflow gives
+±inf, a NaN in gives NaN out. Integer input is computed in float64. The last axis is the class
+axis by default; an empty axis is allowed (logsumexp of nothing is −inf).
 """
 
 import numpy as np
+
+
+def silent():
+    """A context in which overflow (±inf), x/0, 0/0 and ∞ − ∞ (nan) pass without a warning, as in PyTorch."""
+    return np.errstate(over="ignore", divide="ignore", invalid="ignore")
 
 
 def _float(x):
@@ -38,35 +45,41 @@ def sigmoid(x):
 def log_sigmoid(x):
     """log σ(x) = −log(1 + e^(−x)) = −softplus(−x), via logaddexp."""
     x = _float(x)
-    return -np.logaddexp(np.zeros((), x.dtype), -x)
+    with silent():  # NaN in, NaN out
+        return -np.logaddexp(np.zeros((), x.dtype), -x)
 
 
 def softplus(x):
     """softplus(x) = log(1 + e^x) = −log σ(−x), via logaddexp."""
     x = _float(x)
-    return np.logaddexp(np.zeros((), x.dtype), x)
+    with silent():
+        return np.logaddexp(np.zeros((), x.dtype), x)
 
 
 def logsumexp(x, axis=-1, keepdims=False):
     """log Σᵢ e^(xᵢ) along ``axis``, as m + log Σ e^(xᵢ − m) with m = max xᵢ.
 
-    Shifting by the row maximum keeps every exponent ≤ 0, so nothing overflows.
+    Shifting by the row maximum keeps every exponent ≤ 0, so e^(xᵢ − m) never overflows.
     """
     x = _rows_reducible(_float(x), axis)
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    with silent():
+        m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+        m = np.where(np.isfinite(m), m, 0)
+        out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
 def log_softmax(x, axis=-1):
-    """log softmax(x)ᵢ = xᵢ − logsumexp(x), along ``axis``."""
+    """log softmax(x)ᵢ = (xᵢ − m) − log Σⱼ e^(xⱼ − m), m = max x along ``axis`` (−inf where xᵢ − m overflows)."""
     x = _rows_reducible(_float(x), axis)
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    with silent():
+        shifted = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(x, axis=-1):
     """softmax(x)ᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m), m = max x along ``axis`` (shift-invariant)."""
     x = _rows_reducible(_float(x), axis)
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    with silent():
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True, initial=-np.inf))
+        return e / np.sum(e, axis=axis, keepdims=True)

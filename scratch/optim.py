@@ -1,4 +1,4 @@
-"""Stochastic gradient descent, exactly as ``torch.optim.SGD``, and two learning-rate schedules.
+"""Stochastic gradient descent, exactly as ``torch.optim.SGD``, and two learning-rate schedulers.
 
 One step, per parameter θ with gradient g (PyTorch's order):
 
@@ -31,7 +31,7 @@ class SGD:
 
     params: a dict or list of float ndarrays, updated IN PLACE by ``step(grads)``, where
     ``grads`` has the same structure (same keys or order) and shapes. ``lr`` may be changed
-    between steps (that is what a schedule does).
+    between steps (that is what a scheduler does); every lr is checked by one rule, PyTorch's.
     """
 
     def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False):
@@ -59,6 +59,10 @@ class SGD:
     @lr.setter
     def lr(self, value):
         self._lr = _check_non_negative(value, "lr", "learning rate")
+
+    def parameters(self):
+        """The arrays this optimizer updates, in order (the same objects as the model's params)."""
+        return list(self._params)
 
     @staticmethod
     def _check_params(params):
@@ -88,10 +92,15 @@ class SGD:
                 raise TypeError(f"grads[{name!r}] must be a numpy array; got {type(g).__name__}.")
             if g.shape != p.shape:
                 raise ValueError(f"grads[{name!r}] has shape {g.shape}, but the parameter has shape {p.shape}.")
+            if g.dtype.kind not in "iuf":
+                raise TypeError(f"grads[{name!r}] must hold real numbers; got dtype {g.dtype}.")
         return grads
 
     def step(self, grads):
-        """Apply one update θ ← θ − η·d to every parameter (see the module docstring for d)."""
+        """Apply one update θ ← θ − η·d to every parameter (see the module docstring for d).
+
+        Every gradient is checked (keys, type, shape, dtype) before any parameter changes.
+        """
         grads = self._grads_as_list(grads)
         for i, (p, g) in enumerate(zip(self._params, grads)):
             d = self._decayed_direction(p, g, self._direction[i])
@@ -125,30 +134,56 @@ class SGD:
         return np.add(d, tmp, out=tmp)
 
 
-class StepLR:
-    """η_e = η₀ · γ^⌊e / step_size⌋ for epoch e = 0, 1, … (``torch.optim.lr_scheduler.StepLR``)."""
+class _Scheduler:
+    """torch.optim.lr_scheduler's protocol: ``step()`` once per epoch sets ``optimizer.lr``.
 
-    def __init__(self, step_size, gamma=0.1):
+    η_e is a closed form of the epoch e = ``last_epoch`` (0 at construction) and the
+    optimizer's lr at construction η₀ (``base_lr``); ``get_last_lr()`` → [η_e], one group.
+    """
+
+    def __init__(self, optimizer):
+        if not hasattr(optimizer, "lr"):
+            raise TypeError(f"optimizer must be an optimizer with an lr, e.g. SGD(model.params, lr); got {optimizer!r}.")
+        self.optimizer, self.base_lr, self.last_epoch = optimizer, optimizer.lr, 0
+
+    def step(self):
+        """Move to the next epoch: optimizer.lr ← η_(last_epoch + 1)."""
+        self.last_epoch += 1
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+
+    def get_last_lr(self):
+        return [self.optimizer.lr]
+
+
+class StepLR(_Scheduler):
+    """η_e = η₀ · γ^⌊e / step_size⌋ (``torch.optim.lr_scheduler.StepLR``)."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
         self.step_size = check_number(step_size, "step_size", low=1, integer=True)
         self.gamma = check_number(gamma, "gamma", low=0)
+        super().__init__(optimizer)
 
-    def __call__(self, base_lr, epoch):
-        return base_lr * self.gamma ** (epoch // self.step_size)
+    def lr_at(self, epoch):
+        try:
+            return self.base_lr * self.gamma ** (epoch // self.step_size)
+        except OverflowError:
+            raise ValueError(f"{self!r}: gamma^{epoch // self.step_size} overflows at epoch {epoch}.") from None
 
     def __repr__(self):
         return f"StepLR(step_size={self.step_size}, gamma={self.gamma})"
 
 
-class CosineAnnealingLR:
+class CosineAnnealingLR(_Scheduler):
     """η_e = η_min + (η₀ − η_min)·(1 + cos(π·e / T_max)) / 2 (``torch.optim.lr_scheduler.CosineAnnealingLR``)."""
 
-    def __init__(self, T_max, eta_min=0.0):
+    def __init__(self, optimizer, T_max, eta_min=0.0):
         self.T_max = check_number(T_max, "T_max", low=1, integer=True)
         self.eta_min = _check_non_negative(eta_min, "eta_min", "minimum learning rate")
+        super().__init__(optimizer)
 
-    def __call__(self, base_lr, epoch):
+    def lr_at(self, epoch):
         cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
-        return self.eta_min + (base_lr - self.eta_min) * cosine
+        return self.eta_min + (self.base_lr - self.eta_min) * cosine
 
     def __repr__(self):
         return f"CosineAnnealingLR(T_max={self.T_max}, eta_min={self.eta_min})"

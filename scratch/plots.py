@@ -1,4 +1,4 @@
-"""Figures for training runs and fitted models, drawn headless with matplotlib's object API.
+"""Figures for training runs, fitted models and images, drawn headless with matplotlib's object API.
 
 Every function builds a ``matplotlib.figure.Figure`` (no pyplot, no global state, works on a
 server without a display), returns it, and when ``path`` is given also writes it there as a
@@ -6,6 +6,7 @@ PNG of ``figsize × DPI`` pixels. Titles, axis labels and legends make each figu
 its own; pass feature and target names with their units (e.g. ``"area (m²)"``).
 """
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -17,6 +18,7 @@ from scratch.metrics import confusion_matrix, r2_score
 
 DPI = 100  # pixels per inch of the saved PNGs: a (6, 4) inch figure is 600 × 400 pixels
 HISTORY_FIELDS = ("train_loss", "val_loss", "val_score")
+MISTAKE_COLOR, CORRECT_COLOR = "tab:red", "black"  # show_grid's captions
 
 
 def _new_figure(width, height):
@@ -231,3 +233,69 @@ def _grid_around(X, resolution):
     margin = np.where(high > low, 0.05 * (high - low), 1.0)
     axes = [np.linspace(low[d] - margin[d], high[d] + margin[d], resolution) for d in range(2)]
     return np.meshgrid(*axes)
+
+
+def show_grid(images, labels=None, predictions=None, class_names=None, *, n_cols=8, cmap="gray", title=None,
+              path=None):
+    """``images`` in a grid, each titled with its label.
+
+    images: (N, H, W) grayscale, (N, H, W, C) with C in {1, 3, 4}, or (N, D) with D a square
+    (flattened grayscale, e.g. 784 → 28 × 28). labels, predictions: (N,) class indices into
+    class_names (anything printable when class_names is None). With both, a correct image is
+    titled with its class, a mistake in red with "prediction (true: label)".
+    """
+    images = _as_displayable(images)
+    n = len(images)
+    labels = _check_annotations(labels, "labels", n, class_names)
+    predictions = _check_annotations(predictions, "predictions", n, class_names)
+    n_cols = min(check_number(n_cols, "n_cols", low=1, integer=True), n)
+    n_rows = math.ceil(n / n_cols)
+    fig = _new_figure(1.4 * n_cols, 1.6 * n_rows)
+    vmin, vmax = (0, 255) if images.dtype == np.uint8 else (images.min(), images.max())
+    for i, ax in enumerate(fig.subplots(n_rows, n_cols, squeeze=False).ravel()):
+        ax.set_axis_off()
+        if i >= n:
+            continue
+        ax.imshow(images[i], cmap=cmap, vmin=vmin, vmax=vmax)
+        if labels is not None or predictions is not None:
+            text, mistake = _caption(labels, predictions, class_names, i)
+            ax.set_title(text, fontsize=8, color=MISTAKE_COLOR if mistake else CORRECT_COLOR)
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def _as_displayable(images):
+    """(N, H, W), or (N, H, W, C) with C ∈ {3, 4}: what imshow draws."""
+    images = check_array(images, "images", ndim=(2, 3, 4), dtype="any")
+    if images.ndim == 2:
+        side = math.isqrt(images.shape[1])
+        if side * side != images.shape[1]:
+            raise ValueError(f"images of shape {images.shape} are flat but {images.shape[1]} is not a square; "
+                             "reshape them to (N, H, W) first.")
+        images = images.reshape(len(images), side, side)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    elif images.ndim == 4 and images.shape[-1] not in (3, 4):
+        raise ValueError(f"colour images must be (N, H, W, C) with C in 1, 3, 4; got shape {images.shape}. "
+                         "For PyTorch's (N, C, H, W) use scratch.images.chw_to_hwc(images) first.")
+    return images
+
+
+def _check_annotations(values, name, n, class_names):
+    """One label per image; indices into class_names when it is given."""
+    if values is None:
+        return None
+    values = np.asarray(values)
+    if values.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), one per image; got shape {values.shape}.")
+    return values if class_names is None else check_labels(values, name, len(class_names))
+
+
+def _caption(labels, predictions, class_names, i):
+    """(title text, whether the prediction is wrong) for image i."""
+    name = (lambda value: class_names[int(value)]) if class_names is not None else str
+    if predictions is None or labels is None:
+        return name((labels if predictions is None else predictions)[i]), False
+    mistake = bool(predictions[i] != labels[i])
+    return (f"{name(predictions[i])} (true: {name(labels[i])})" if mistake else name(predictions[i])), mistake

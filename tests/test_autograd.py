@@ -108,6 +108,16 @@ def test_operations_with_constants_and_reflected_operands(build, expected):
     np.testing.assert_allclose(x.grad, expected(values), rtol=1e-15)
 
 
+def test_pow_gradients_at_a_zero_base_or_exponent_are_torchs_limits_not_nan():
+    """∂(xᵉ)/∂e = xᵉ·log x is 0 at x = 0, e ≥ 0 (not 0·log 0 = nan); ∂(xᵉ)/∂x = e·xᵉ⁻¹ is 0 at e = 0."""
+    x, e = np.array([0.0, 0.0, 0.0, 2.0]), np.array([0.0, 1.0, 2.5, 0.0])
+    base, exponent = Tensor(x, requires_grad=True), Tensor(e, requires_grad=True)
+    (base**exponent).sum().backward()
+    np.testing.assert_array_equal(base.grad, [0.0, 1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(exponent.grad, [0.0, 0.0, 0.0, np.log(2.0)])
+    assert_matches_torch(lambda a, b: a**b, lambda a, b: a**b, x, e)
+
+
 @pytest.mark.parametrize(
     "a_shape, b_shape",
     [((4, 3), (3, 2)), ((3,), (3, 2)), ((4, 3), (3,)), ((3,), (3,)), ((2, 4, 3), (3, 2)), ((4, 3), (2, 3, 5))],
@@ -125,6 +135,7 @@ UNARY = {  # name: (scratch, torch, elements)
     "exp": (lambda x: x.exp(), lambda x: x.exp(), ANY),
     "log": (lambda x: x.log(), lambda x: x.log(), POSITIVE),
     "sigmoid": (lambda x: x.sigmoid(), lambda x: x.sigmoid(), ANY),
+    "tanh": (lambda x: x.tanh(), lambda x: x.tanh(), ANY),
     "softplus": (lambda x: x.softplus(), lambda x: x.exp().log1p(), ANY),
     "relu": (lambda x: x.relu(), lambda x: x.relu(), AWAY_FROM_ZERO),
     "neg": (lambda x: -x, lambda x: -x, ANY),
@@ -242,6 +253,18 @@ def test_a_long_chain_backpropagates_without_recursion_limits():
         y = y * 1.0 + 0.0
     y.backward()
     assert x.grad == 1.0
+
+
+@pytest.mark.parametrize("data", [0.0, 2.0, [0.0], [-1.0], [[3.0]], [1.0, 2.0], [], [[0.0, 0.0]]])
+def test_truth_value_of_a_tensor_is_torchs(data):
+    torch = pytest.importorskip("torch")
+    try:
+        expected = bool(torch.tensor(data, dtype=torch.float64))
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="ambiguous"):
+            bool(Tensor(data))
+    else:
+        assert bool(Tensor(data)) is expected
 
 
 def test_tensor_refuses_non_numeric_data_naming_the_argument():

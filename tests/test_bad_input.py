@@ -14,12 +14,13 @@ import re
 import numpy as np
 import pytest
 
-from scratch import datasets, gradcheck, idx, images, losses, metrics, persistence, plots, tasks
+from scratch import datasets, gradcheck, idx, images, losses, metrics, persistence, plots
 from scratch.autograd import Tensor
-from scratch.cli import main
+from scratch.cli import main, tasks
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
 from scratch.nn import BCEWithLogitsLoss, CrossEntropyLoss, Linear, MSELoss, Network, ReLU, Sequential, Softmax
 from scratch.optim import SGD, CosineAnnealingLR, StepLR
+from scratch.preprocessing import ScalePixels
 from scratch.training import fit
 
 X = np.zeros((4, 3))
@@ -43,20 +44,18 @@ IRIS_TASK = tasks.load_task("iris")
 
 
 class CommandLineError(Exception):
-    """The last stderr line of the ``scratch`` command after it exited with status 2 (a usage error)."""
+    """The one stderr line of the ``scratch`` command after it exited with status 2 (a usage error)."""
 
 
 def scratch_command(argv):
-    """Run ``scratch <argv>``; a usage error becomes CommandLineError(its error line), no traceback."""
+    """Run ``scratch <argv>``; a usage error (status 2, one line, no traceback) becomes CommandLineError."""
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            main(argv)
-        except SystemExit as exc:
-            text = stderr.getvalue()
-            if exc.code == 2 and "Traceback" not in text:
-                raise CommandLineError(text.strip().splitlines()[-1]) from None
-            raise
+        status = main(argv)
+    text = stderr.getvalue()
+    if status == 2 and text.startswith("scratch: error: ") and text.count("\n") == 1:
+        raise CommandLineError(text.strip())
+    raise AssertionError(f"expected a one-line usage error (status 2); got status {status} and stderr {text!r}")
 
 
 def case(case_id, call, error, argument, /, **kwargs):
@@ -155,9 +154,12 @@ OPTIMIZER = [
          grads={"W": np.zeros(2)}),
     case("SGD.step-grads-list-not-array", SGD([np.zeros(3)], 0.1).step, TypeError, "grads",
          grads=[[1.0, 2.0, 3.0]]),
-    case("StepLR-step_size-0", StepLR, ValueError, "step_size", step_size=0),
-    case("StepLR-gamma-negative", StepLR, ValueError, "gamma", step_size=1, gamma=-0.1),
-    case("CosineAnnealingLR-T_max-0", CosineAnnealingLR, ValueError, "T_max", T_max=0),
+    case("SGD.step-grads-string", SGD([np.zeros(3)], 0.1).step, TypeError, "grads", grads=[np.array(["a"] * 3)]),
+    case("StepLR-step_size-0", StepLR, ValueError, "step_size", optimizer=SGD([np.zeros(3)], 0.1), step_size=0),
+    case("StepLR-gamma-negative", StepLR, ValueError, "gamma",
+         optimizer=SGD([np.zeros(3)], 0.1), step_size=1, gamma=-0.1),
+    case("StepLR-optimizer-string", StepLR, TypeError, "optimizer", optimizer="sgd", step_size=1),
+    case("CosineAnnealingLR-T_max-0", CosineAnnealingLR, ValueError, "T_max", optimizer=SGD([np.zeros(3)], 0.1), T_max=0),
 ]
 
 def fit_case(case_id, error, argument, **overrides):
@@ -171,8 +173,10 @@ DRIVER = [
     fit_case("fit-batch_size-float", TypeError, "batch_size", batch_size=2.5),
     fit_case("fit-epochs-0", ValueError, "epochs", epochs=0),
     fit_case("fit-lr-negative", ValueError, "lr", lr=-0.1),
-    fit_case("fit-lr-0", ValueError, "lr", lr=0.0),
+    fit_case("fit-lr-string", TypeError, "lr", lr="0.1"),
     fit_case("fit-lr-and-optimizer", ValueError, "optimizer", optimizer=SGD(SOFTMAX.params, 0.1)),
+    fit_case("fit-optimizer-string", TypeError, "optimizer", lr=None, optimizer="sgd"),
+    fit_case("fit-optimizer-other-params", ValueError, "optimizer", lr=None, optimizer=SGD(LINEAR.params, 0.1)),
     fit_case("fit-model-not-a-model", TypeError, "model", model="softmax"),
     fit_case("fit-X-1d", ValueError, "X", model=LINEAR, X=np.zeros(4), y=BINARY),
     fit_case("fit-X-string", TypeError, "X", X=X_STRING),
@@ -184,10 +188,14 @@ DRIVER = [
     fit_case("fit-y-inf", ValueError, "y", model=LINEAR, y=[0.0, np.inf, 0.0, 1.0]),
     fit_case("fit-network-y-label-3", ValueError, "y", model=CLASSIFIER, y=[0, 1, 3, 1]),
     fit_case("fit-seed-string", TypeError, "seed", seed="0"),
-    fit_case("fit-lr_schedule-not-callable", TypeError, "lr_schedule", lr_schedule=0.5),
+    fit_case("fit-scheduler-not-a-scheduler", TypeError, "scheduler", scheduler=0.5),
+    fit_case("fit-scheduler-other-optimizer", ValueError, "scheduler", scheduler=StepLR(SGD(SOFTMAX.params, 0.1), 1)),
     fit_case("fit-drop_last-no-batch", ValueError, "batch_size", drop_last=True, batch_size=8),
     fit_case("fit-validation_data-wrong-features", ValueError, "X", validation_data=(X_2_FEATURES, LABELS)),
     fit_case("fit-validation_data-not-a-pair", TypeError, "validation_data", validation_data=(X,)),
+    fit_case("fit-validation_data-label-5", ValueError, "validation_data", validation_data=(X, [0, 1, 5, 1])),
+    fit_case("fit-X-pixels-above-1", ValueError, "X",
+             model=SoftmaxRegression(3, 3, transform=ScalePixels()), X=X + 2.0),
 ]
 
 AUTOGRAD = [
@@ -207,6 +215,8 @@ AUTOGRAD = [
 DATA = [
     case("load_mnist-path-missing", datasets.load_mnist, datasets.DataNotFoundError, "path",
          path="/nonexistent/mnist", cache=False),
+    case("load_fashion_mnist-path-missing-despite-a-cache", datasets.load_fashion_mnist, datasets.DataNotFoundError,
+         "path", path="/nonexistent/fashion-mnist"),
     case("make_house_prices-n_samples-0", datasets.make_house_prices, ValueError, "n_samples", n_samples=0),
     case("make_advertising-noise-negative", datasets.make_advertising, ValueError, "noise", noise=-1.0),
     case("make_advertising-seed-string", datasets.make_advertising, TypeError, "seed", seed="0"),
@@ -219,6 +229,8 @@ DATA = [
     case("load_task-positive_class-unknown", tasks.load_task, ValueError, "positive_class", data="iris",
          model="logistic", positive_class="rose"),
     case("load_task-model-mismatch", tasks.load_task, ValueError, "model", data="iris", model="linear"),
+    case("load_task-validation_fraction-0", tasks.load_task, ValueError, "validation_fraction", data="iris",
+         validation_fraction=0.0),
     case("build_model-spec-unknown", tasks.build_model, ValueError, "model", spec="perceptron", task=IRIS_TASK),
     case("build_model-dtype-int", tasks.build_model, TypeError, "dtype", spec="softmax", task=IRIS_TASK, dtype=int),
     case("read_idx-source-int", idx.read_idx, TypeError, "source", source=3),
@@ -243,7 +255,7 @@ def command_case(case_id, argument, *argv):
 IRIS_TRAIN = ("train", "softmax", "--data", "iris", "--epochs", "1", "--out", "/nonexistent/never-written")
 COMMAND_LINE = [
     command_case("cli-data-unknown", "--data", "train", "softmax", "--data", "cifar"),
-    command_case("cli-lr-negative", "--lr", *IRIS_TRAIN, "--lr", "-1"),
+    command_case("cli-lr-negative", "lr", *IRIS_TRAIN, "--lr", "-1"),
     command_case("cli-batch-size-0", "--batch-size", *IRIS_TRAIN, "--batch-size", "0"),
     command_case("cli-epochs-string", "--epochs", *IRIS_TRAIN, "--epochs", "many"),
     command_case("cli-features-not-integers", "--features", *IRIS_TRAIN, "--features", "a,b"),
@@ -252,6 +264,10 @@ COMMAND_LINE = [
     command_case("cli-seed-negative", "seed", *IRIS_TRAIN, "--seed", "-1"),
     command_case("cli-model-unknown", "model", "train", "perceptron", "--data", "iris"),
     command_case("cli-gradcheck-tol-0", "--tol", "gradcheck", "--tol", "0"),
+    command_case("cli-gradcheck-tol-nan", "--tol", "gradcheck", "--tol", "nan"),
+    command_case("cli-features-with-image-data", "features", *IRIS_TRAIN, "--data", "mnist", "--features", "1"),
+    command_case("cli-positive-class-with-softmax", "positive_class", *IRIS_TRAIN, "--positive-class", "setosa"),
+    command_case("cli-predict-limit-0", "--limit", "predict", "/nonexistent/run", "--limit", "0"),
 ]
 
 CASES = MODELS + NETWORKS + LOSSES + OPTIMIZER + DRIVER + AUTOGRAD + DATA + COMMAND_LINE
@@ -274,5 +290,5 @@ def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs,
          "Network.forward", "fit", "Linear.forward"],
 )
 def test_a_1d_feature_array_gets_reshape_advice(call):
-    with pytest.raises(ValueError, match=r"reshape\(-1, 1\)"):
+    with pytest.raises(ValueError, match=r"reshape\((-1, 1|1, -1)\)"):
         call(np.zeros(3))

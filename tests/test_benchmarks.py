@@ -136,6 +136,39 @@ def test_shared_batch_order_is_the_one_fit_draws(bench):
     assert seen == [next(orders).tolist(), next(orders).tolist()]
 
 
+def test_benchmarks_read_the_command_lines_recipes_and_splits(bench, mnist_available):
+    """No copy of the recipes in benchmarks/; the data are the split `scratch train` fits on."""
+    import numpy as np
+
+    from scratch.cli.recipes import RECIPES
+    from scratch.cli.tasks import load_task
+
+    assert bench("softmax_mnist").RECIPES == {data: RECIPES[("softmax", data)] for data in ("mnist", "fashion-mnist")}
+    X_train, y_train, X_test, _ = bench("_common").load_images("mnist", n_train=100, n_test=10, seed=3)
+    task = load_task("mnist", seed=3)
+    np.testing.assert_array_equal(X_train, task.X_train[:100].reshape(100, -1))
+    np.testing.assert_array_equal(y_train, task.y_train[:100])
+    assert X_train.dtype == np.uint8 and len(task.X_train) == 54000
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_scratch_and_torch_anneal_the_lr_alike(bench):
+    """Each runner steps its own CosineAnnealingLR (scratch's, torch's) once per epoch: same lr."""
+    import numpy as np
+
+    systems = bench("_systems")
+    X = np.random.default_rng(0).integers(0, 256, (20, 4), dtype=np.uint8)
+    y = np.arange(20) % 3
+    W, b = systems.initial_weights(4, 3, seed=0)
+    runners = [R(W, b, X, y, lr=0.1, momentum=0.9, T_max=4, seed=0) for R in (systems.ScratchRunner, systems.TorchRunner)]
+    for _ in range(3):
+        for r in runners:
+            r.train_epoch(8)
+    scratch_lr, torch_lr = runners[0].optimizer.lr, runners[1].optimizer.param_groups[0]["lr"]
+    assert scratch_lr == pytest.approx(torch_lr, rel=1e-12) and scratch_lr == pytest.approx(0.1 * (1 + np.cos(np.pi * 3 / 4)) / 2)
+    assert runners[0].accuracy(X, y) == runners[1].accuracy(X, y)
+
+
 def test_markdown_table_formats_floats_and_missing_values(bench):
     table = bench("_common").markdown_table([{"a": 1.23456, "b": None, "c": "x"}])
     assert table.splitlines() == ["| a | b | c |", "| --- | --- | --- |", "| 1.235 | — | x |"]

@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import importlib.resources
+import os
 import re
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from scratch.datasets import (
     make_advertising,
     make_house_prices,
 )
-from scratch.idx import idx_sha256, write_idx
+from scratch.datasets import IDX_FILES
+from scratch.idx import idx_sha256, read_idx, write_idx
 
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -65,12 +67,13 @@ def no_data_anywhere(tmp_path, monkeypatch):
     return tmp_path
 
 
-def _fake_idx_folder(folder, n=3):
-    """Four well-formed IDX files with the right names but the wrong content."""
+def _fake_idx_folder(folder, n=3, seed=0):
+    """Four well-formed IDX files with the right names but not MNIST's content."""
     folder.mkdir(parents=True, exist_ok=True)
-    for split, count in (("train", n), ("t10k", n)):
-        write_idx(folder / f"{split}-images-idx3-ubyte.gz", np.zeros((count, 28, 28), np.uint8))
-        write_idx(folder / f"{split}-labels-idx1-ubyte", np.zeros(count, np.uint8))
+    rng = np.random.default_rng(seed)
+    for split in ("train", "t10k"):
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(folder / f"{split}-labels-idx1-ubyte", (np.arange(n) % 10).astype(np.uint8))
     return folder
 
 
@@ -84,19 +87,19 @@ def test_image_sets_have_the_lecture_shapes_and_dtypes(request, which):
     assert data.X_test.shape == (10000, 28, 28) and data.X_test.dtype == np.uint8
     assert data.y_train.shape == (60000,) and data.y_train.dtype == np.int64
     assert data.y_test.shape == (10000,) and data.y_test.dtype == np.int64
-    assert len(data.classes) == 10
+    assert len(data.class_names) == 10
 
 
 def test_mnist_per_class_counts_are_the_published_ones(mnist):
     assert np.bincount(mnist.y_train, minlength=10).tolist() == MNIST_TRAIN_COUNTS
     assert np.bincount(mnist.y_test, minlength=10).tolist() == MNIST_TEST_COUNTS
-    assert mnist.classes == tuple("0123456789")
+    assert mnist.class_names == tuple("0123456789")
 
 
 def test_fashion_mnist_is_balanced_with_zalandos_class_names(fashion):
     assert np.bincount(fashion.y_train).tolist() == [6000] * 10
     assert np.bincount(fashion.y_test).tolist() == [1000] * 10
-    assert fashion.classes[0] == "T-shirt/top" and fashion.classes[9] == "Ankle boot"
+    assert fashion.class_names[0] == "T-shirt/top" and fashion.class_names[9] == "Ankle boot"
 
 
 @pytest.mark.parametrize("which, source", [("mnist", datasets.MNIST), ("fashion", datasets.FASHION_MNIST)])
@@ -106,9 +109,11 @@ def test_loaded_arrays_hash_to_the_published_sha256(request, which, source):
     assert [idx_sha256(a) for a in arrays] == [source.sha256[name] for name in datasets.IDX_FILES]
 
 
-def test_second_load_is_a_memmap_of_the_cache_with_identical_content(mnist, tmp_path):
-    cached = load_mnist(path=tmp_path)  # an empty folder: only the cache can answer
+def test_second_load_is_a_memmap_of_the_cache_with_identical_content(mnist, monkeypatch):
+    monkeypatch.setattr(datasets, "read_idx", lambda path: pytest.fail("decoded again despite the cache"))
+    cached = load_mnist()
     assert isinstance(cached.X_train, np.memmap) and not cached.X_train.flags.writeable
+    monkeypatch.undo()
     fresh = load_mnist(cache=False)
     assert not isinstance(fresh.X_train, np.memmap)
     for field in ("X_train", "y_train", "X_test", "y_test"):
@@ -156,9 +161,9 @@ def test_search_order_env_var_then_scratch_data_then_packages_then_torchvision(n
     assert dirs[:3] == [root / "env", root / "root" / "mnist", root / "root" / "MNIST" / "raw"]
     assert root / ".torch" / "MNIST" / "raw" in dirs
     _fake_idx_folder(root / "root" / "MNIST" / "raw")  # torchvision layout under $SCRATCH_DATA
-    assert datasets._locate(datasets.MNIST, None) == root / "root" / "MNIST" / "raw"
+    assert datasets._locate(datasets.MNIST, None)[IDX_FILES[0]] == root / "root" / "MNIST" / "raw" / f"{IDX_FILES[0]}.gz"
     _fake_idx_folder(root / "env")
-    assert datasets._locate(datasets.MNIST, None) == root / "env"
+    assert datasets._locate(datasets.MNIST, None)[IDX_FILES[1]] == root / "env" / IDX_FILES[1]
 
 
 def test_packages_are_located_without_being_imported():
@@ -172,6 +177,98 @@ def test_packages_are_located_without_being_imported():
     assert (dirs[0] / "train-images-idx3-ubyte.gz").is_file()
 
 
+# ----------------------------------------------------------------------------- the decoded-data cache
+
+
+@pytest.fixture
+def fake_mnist(no_data_anywhere, monkeypatch):
+    """$SCRATCH_MNIST names a folder of tiny IDX files, and MNIST's published checksums are theirs."""
+    folder = _fake_idx_folder(no_data_anywhere / "fake")
+    sha256 = {name: idx_sha256(read_idx(datasets._idx_file(folder, name))) for name in IDX_FILES}
+    monkeypatch.setattr(datasets, "MNIST", dataclasses.replace(datasets.MNIST, sha256=sha256))
+    monkeypatch.setenv("SCRATCH_MNIST", str(folder))
+    return folder
+
+
+def cache_folder():
+    (folder,) = datasets.cache_dir().iterdir()
+    return folder
+
+
+def assert_same_data(ours, theirs):
+    for field in ("X_train", "y_train", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(ours, field), getattr(theirs, field), strict=True)
+
+
+def test_cache_files_get_the_users_umask_and_no_temporary_is_left(fake_mnist):
+    previous = os.umask(0o027)
+    try:
+        data = load_mnist()
+    finally:
+        os.umask(previous)
+    assert isinstance(data.X_train, np.memmap) and data.y_train.dtype == np.int64
+    files = sorted(cache_folder().iterdir())
+    assert [path.name for path in files] == sorted([f"{name}.npy" for name in IDX_FILES] + ["source.json"])
+    assert {oct(path.stat().st_mode & 0o777) for path in files} == {oct(0o640)}
+
+
+def _overwrite(name, change):
+    path = cache_folder() / f"{name}.npy"
+    array = np.load(path)
+    os.remove(path)
+    np.save(path, change(array))
+
+
+CORRUPTIONS = {
+    "flipped pixel": lambda: _overwrite(IDX_FILES[0], lambda X: X ^ np.eye(28, dtype=np.uint8)),
+    "label 256 for 0": lambda: _overwrite(IDX_FILES[1], lambda y: y + 256 * (y == 0)),  # the same as uint8
+    "negative label": lambda: _overwrite(IDX_FILES[3], lambda y: y - 1),
+    "other dtype": lambda: _overwrite(IDX_FILES[2], lambda X: X.astype(np.int16)),
+    "truncated": lambda: os.truncate(cache_folder() / f"{IDX_FILES[3]}.npy", 100),
+    "not .npy": lambda: (cache_folder() / f"{IDX_FILES[2]}.npy").write_bytes(b"garbage"),
+    "missing": lambda: os.remove(cache_folder() / f"{IDX_FILES[0]}.npy"),
+    "signature of other files": lambda: (cache_folder() / "source.json").write_text("{}"),
+}
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS)
+def test_a_corrupt_cache_is_rebuilt_and_never_returned(fake_mnist, monkeypatch, corruption):
+    load_mnist()
+    CORRUPTIONS[corruption]()
+    fresh = load_mnist(cache=False)
+    assert_same_data(load_mnist(), fresh)
+    monkeypatch.setattr(datasets, "read_idx", lambda path: pytest.fail("the rebuilt cache was not used"))
+    assert_same_data(load_mnist(), fresh)
+
+
+def test_path_and_env_var_are_honoured_when_a_cache_exists(fake_mnist, no_data_anywhere, monkeypatch):
+    load_mnist()
+    (no_data_anywhere / "empty").mkdir()
+    with pytest.raises(DataNotFoundError, match="empty"):
+        load_mnist(path=no_data_anywhere / "empty")
+    other = _fake_idx_folder(no_data_anywhere / "other", seed=1)  # not the data the checksums publish
+    with pytest.raises(ChecksumError, match="other"):
+        load_mnist(path=other)
+    monkeypatch.setenv("SCRATCH_MNIST", str(other))
+    with pytest.raises(ChecksumError, match="other"):
+        load_mnist()
+
+
+def test_changed_source_files_are_decoded_again(fake_mnist):
+    load_mnist()
+    write_idx(fake_mnist / "t10k-labels-idx1-ubyte", np.full(3, 7, np.uint8))
+    with pytest.raises(ChecksumError, match="t10k-labels-idx1-ubyte"):
+        load_mnist()
+
+
+def test_an_unwritable_cache_warns_and_returns_the_arrays(fake_mnist, no_data_anywhere, monkeypatch):
+    (no_data_anywhere / "a-file").write_text("")
+    monkeypatch.setenv("SCRATCH_CACHE", str(no_data_anywhere / "a-file"))
+    with pytest.warns(UserWarning, match="could not cache MNIST"):
+        data = load_mnist()
+    assert_same_data(data, load_mnist(cache=False))
+
+
 # ----------------------------------------------------------------------------- tables
 
 
@@ -179,7 +276,7 @@ def test_iris_has_150_rows_4_features_and_3_classes_of_50():
     iris = load_iris()
     assert iris.X.shape == (150, 4) and iris.X.dtype == np.float64
     assert iris.y.dtype == np.int64 and np.bincount(iris.y).tolist() == [50, 50, 50]
-    assert iris.classes == ("setosa", "versicolor", "virginica")
+    assert iris.class_names == ("setosa", "versicolor", "virginica")
     np.testing.assert_array_equal(iris.X[0], [5.1, 3.5, 1.4, 0.2])
     assert len(iris.feature_names) == 4
 

@@ -174,7 +174,7 @@ def targets(kind, n, value=0):
 @pytest.mark.parametrize("model, kind", every_model())
 def test_one_sample_batches_train_to_finite_params(model, kind):
     X = np.array([[0.5, -1.0], [1.0, 2.0], [-3.0, 0.0]])
-    history = fit(model, X, targets(kind, 3, value=1), epochs=3, batch_size=1, lr=0.1, seed=0, verbose=False)
+    history = fit(model, X, targets(kind, 3, value=1), epochs=3, batch_size=1, lr=0.1, seed=0)
     assert np.isfinite(history.train_loss).all()
     assert all(np.isfinite(p).all() for p in model.params.values())
 
@@ -184,7 +184,7 @@ def test_a_one_class_batch_gives_finite_gradients_and_a_perfect_score_after_trai
     X = np.random.default_rng(0).normal(size=(8, 2))
     y = targets(kind, 8, value=1)
     assert_finite(*model.loss_grad(X, y))
-    fit(model, X, y, epochs=50, batch_size=8, lr=0.5, seed=0, verbose=False)
+    fit(model, X, y, epochs=50, batch_size=8, lr=0.5, seed=0)
     if kind == "real":
         assert model.score(X, y) in (0.0, 1.0)  # R² of a constant target: defined, as in scikit-learn
         assert model.loss(X, y) < 1e-3

@@ -79,7 +79,9 @@ CORRUPTIONS = {
     "short payload": (VALID[:-1], "truncated payload"),
     "trailing bytes": (VALID + b"\x00", "trailing bytes"),
     "too many dimensions": (b"\x00\x00\x08\x21" + b"\x00\x00\x00\x01" * 33 + b"\x00", "dimensions"),
-    "huge declared size": (b"\x00\x00\x0e\x03" + b"\xff\xff\xff\xff" * 3, "truncated payload"),
+    "huge declared size": (b"\x00\x00\x0e\x03" + b"\xff\xff\xff\xff" * 3, "more than this file can hold"),
+    "huge declared size, gzip": (gzip.compress(b"\x00\x00\x0e\x01\x10\x00\x00\x00" + bytes(64)),
+                                 "more than this file can hold"),
     "cut gzip stream": (gzip.compress(VALID)[:-12], "corrupt gzip"),
     "gzip crc mismatch": (gzip.compress(VALID)[:-8] + b"\x00" * 8, "corrupt gzip"),
 }
@@ -94,6 +96,22 @@ def test_each_corruption_raises_idx_format_error_naming_file_and_problem(tmp_pat
         read_idx(path)
     assert str(path) in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+def test_a_gzip_payload_is_inflated_once_into_the_array_not_copied():
+    """32 MiB of zeros in a 32 kB file: decoding peaks at the array itself, not twice that."""
+    import tracemalloc
+
+    n = 32 << 20
+    data = gzip.compress(encode(np.zeros(n, np.uint8)), compresslevel=1)
+    tracemalloc.start()
+    try:
+        array = decode(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert array.shape == (n,) and not array.any()
+    assert peak < 1.25 * n, f"decoding {n} bytes peaked at {peak} bytes"
 
 
 @given(st.binary(max_size=200))

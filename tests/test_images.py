@@ -1,25 +1,21 @@
-"""Image helpers: layout round trips, flattening, scaling, reading files, the prediction grid."""
+"""Image helpers: layout round trips, flattening, scaling, reading files."""
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from matplotlib.figure import Figure
 
 from scratch.images import (
-    MISTAKE_COLOR,
     chw_to_hwc,
     flatten_images,
     gray_to_chw,
     hwc_to_chw,
     load_image,
     scale_to_unit,
-    show_grid,
     standardize,
 )
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 small_sides = st.integers(1, 5)
 
 
@@ -98,40 +94,21 @@ def test_load_image_of_a_non_image_says_so(tmp_path):
         load_image(path)
 
 
-def test_show_grid_writes_a_valid_png_and_marks_mistakes_in_red(tmp_path):
-    images = np.random.default_rng(0).integers(0, 256, (10, 28, 28), dtype=np.uint8)
-    labels = np.arange(10) % 3
-    predictions = labels.copy()
-    predictions[[2, 7]] = (labels[[2, 7]] + 1) % 3
-    fig = show_grid(images, labels, predictions, class_names=["a", "b", "c"], n_cols=4)
-    assert isinstance(fig, Figure)
-    assert len(fig.axes) == 12  # 3 rows × 4 columns, two left blank
-    titles = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes[:10]]
-    red = [i for i, (_, color) in enumerate(titles) if color == MISTAKE_COLOR]
-    assert red == [2, 7]
-    assert titles[2][0] == "a (true: c)"
-    path = tmp_path / "grid.png"
-    fig.savefig(path)
-    assert path.read_bytes()[:8] == PNG_SIGNATURE
+def test_load_image_refuses_a_truncated_file(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "digit.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)).save(path)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ValueError, match="truncated or damaged"):
+        load_image(path, grayscale=True)
 
 
-@pytest.mark.parametrize("images", [np.zeros((4, 784)), np.zeros((4, 6, 6, 1)), np.zeros((4, 6, 6, 3))])
-def test_show_grid_accepts_flat_single_channel_and_rgb_batches(images):
-    fig = show_grid(images, labels=np.arange(4))
-    assert [ax.get_title() for ax in fig.axes] == ["0", "1", "2", "3"]
+def test_load_image_refuses_a_decompression_bomb(tmp_path, monkeypatch):
+    from PIL import Image
 
-
-@pytest.mark.parametrize("images, labels, match", [
-    (np.zeros((4, 10)), None, "not a square"),
-    (np.zeros((4, 3, 6, 6)), None, "chw_to_hwc"),
-    (np.zeros((4, 6, 6)), np.arange(3), r"shape \(4,\)"),
-    (np.zeros((0, 6, 6)), None, "empty"),
-])
-def test_show_grid_input_errors_explain_the_fix(images, labels, match):
-    with pytest.raises(ValueError, match=match):
-        show_grid(images, labels)
-
-
-def test_show_grid_refuses_labels_outside_class_names():
-    with pytest.raises(ValueError, match="outside the 2 classes"):
-        show_grid(np.zeros((2, 4, 4)), [0, 5], class_names=["a", "b"])
+    path = tmp_path / "big.png"
+    Image.new("L", (100, 100)).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 5000)  # 10,000 pixels: past the warning limit
+    with pytest.raises(ValueError, match="decompression bomb"):
+        load_image(path)

@@ -1,7 +1,7 @@
-"""scratch.layers: every layer's backward against finite differences, and Linear's init.
+"""scratch.nn's layers: every layer's backward against finite differences, Linear's init, descriptions.
 
 Oracles: central finite differences (scratch.gradcheck.numerical_gradient), the explicit softmax Jacobian, and
-torch.nn.Linear's initialisation.
+torch.nn.Linear's initialisation and state dict.
 """
 
 import numpy as np
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from scratch.gradcheck import numerical_gradient
-from scratch.layers import Linear, ReLU, Sigmoid, Softmax
+from scratch.nn import Linear, Module, ReLU, Sigmoid, Softmax
 
 finite = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
 sizes = st.integers(1, 6)
@@ -71,6 +71,18 @@ def test_softmax_backward_is_the_full_jacobian_not_the_elementwise_shortcut():
     assert not np.allclose(layer.backward(g), g * s * (1 - s))
 
 
+@given(st.data(), sizes, sizes, sizes, seeds)
+def test_linear_skips_only_the_input_gradient_when_it_is_not_needed(data, n, d_in, d_out, seed):
+    layer = Linear(d_in, d_out, seed=seed)
+    y, ctx = layer._forward(data.draw(matrices(n, d_in)))
+    upstream = data.draw(matrices(n, d_out))
+    grad_x, grads = layer._backward(ctx, upstream)
+    skipped, same = layer._backward(ctx, upstream, need_input_grad=False)
+    assert grad_x.shape == (n, d_in) and skipped is None
+    for name in layer.params:
+        np.testing.assert_array_equal(same[name], grads[name])
+
+
 # ---------------------------------------------------------------- initialisation
 
 
@@ -102,6 +114,33 @@ def test_linear_init_is_deterministic_given_a_seed():
     assert not np.array_equal(first.weight, second.weight)  # one generator, two different draws
 
 
+# ---------------------------------------------------------------- descriptions and state dicts
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [Linear(4, 3, seed=0), Linear(2, 5, seed=0, dtype=np.float32), ReLU(), Sigmoid(), Softmax(dim=0)],
+    ids=repr,
+)
+def test_from_description_rebuilds_each_layer(layer):
+    rebuilt = Module.from_description(layer.describe())
+    assert type(rebuilt) is type(layer) and rebuilt.config() == layer.config() and repr(rebuilt) == repr(layer)
+    assert {k: (v.shape, v.dtype) for k, v in rebuilt.params.items()} == {
+        k: (v.shape, v.dtype) for k, v in layer.params.items()
+    }
+
+
+def test_linear_state_dict_is_torch_linears_both_ways():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).normal(size=(5, 4))
+    reference = torch.nn.Linear(4, 3, dtype=torch.float64)
+    ours = Linear(4, 3, seed=0).load_state_dict({k: v.numpy() for k, v in reference.state_dict().items()})
+    np.testing.assert_allclose(ours.forward(x), reference(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
+    fresh = torch.nn.Linear(4, 3, dtype=torch.float64)
+    fresh.load_state_dict({k: torch.from_numpy(v) for k, v in Linear(4, 3, seed=1).state_dict().items()})
+    np.testing.assert_array_equal(fresh.weight.detach().numpy(), Linear(4, 3, seed=1).weight)
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -112,8 +151,9 @@ def test_linear_init_is_deterministic_given_a_seed():
         (lambda: Linear(3, 2.5), TypeError, "out_features"),
         (lambda: Linear(3, 2, dtype=np.int32), TypeError, "dtype"),
         (lambda: Linear(3, 2, seed=-1), TypeError, "seed"),
-        (lambda: Linear(3, 2).forward(np.ones((5, 4))), ValueError, "3 features"),
-        (lambda: Linear(3, 2).forward(np.ones(3)), ValueError, "x must be a 2-D"),
+        (lambda: Linear(3, 2).forward(np.ones((5, 4))), ValueError, r"x of shape \(N, 3\)"),
+        (lambda: Linear(3, 2).forward(np.ones(3)), ValueError, r"x must be a 2-D array.*reshape"),
+        (lambda: Linear(3, 2).forward([["a", "b", "c"]]), TypeError, "x must hold numbers"),
         (lambda: Linear(3, 2).forward([[1.0, np.nan, 2.0]]), ValueError, "NaN"),
         (lambda: Linear(3, 2).backward(np.ones((1, 2))), RuntimeError, "forward"),
         (lambda: Softmax(dim=1.5), TypeError, "dim"),

@@ -10,28 +10,37 @@ from hypothesis.extra.numpy import arrays
 from scratch import losses
 from scratch.gradcheck import numerical_gradient
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
+from scratch.nn import Module
+from scratch.preprocessing import ScalePixels, Standardize
 
 values = st.floats(-3, 3, allow_nan=False, allow_infinity=False)
+
+
+def make_model(kind, d, k=3, seed=0, **options):
+    """A model of kind "linear", "logistic" or "softmax" with random N(0, 1) params."""
+    model = {
+        "linear": lambda: LinearRegression(d, **options),
+        "logistic": lambda: LogisticRegression(d, **options),
+        "softmax": lambda: SoftmaxRegression(d, k, **options),
+    }[kind]()
+    rng = np.random.default_rng(seed)
+    for array in model.params.values():
+        array[...] = rng.normal(size=array.shape)
+    return model
+
+
+def make_targets(kind, n, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"linear": rng.normal(size=n), "logistic": rng.integers(0, 2, n) * 1.0, "softmax": rng.integers(0, k, n)}[kind]
 
 
 @st.composite
 def problems(draw, kind):
     """(model with random float64 params, X (N, D), y) for kind "linear", "logistic" or "softmax"."""
-    n = draw(st.integers(1, 64))
-    d = draw(st.integers(1, 20))
-    X = draw(arrays(np.float64, (n, d), elements=values))
+    n, d, k = draw(st.integers(1, 64)), draw(st.integers(1, 20)), draw(st.integers(2, 10))
     seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    if kind == "linear":
-        model, y = LinearRegression(d), draw(arrays(np.float64, n, elements=values))
-    elif kind == "logistic":
-        model, y = LogisticRegression(d), rng.integers(0, 2, n).astype(np.float64)
-    else:
-        k = draw(st.integers(2, 10))
-        model, y = SoftmaxRegression(d, k), rng.integers(0, k, n)
-    for array in model.params.values():
-        array[...] = rng.normal(size=array.shape)
-    return model, X, y
+    X = draw(arrays(np.float64, (n, d), elements=values))
+    return make_model(kind, d, k, seed), X, make_targets(kind, n, k, seed)
 
 
 def any_problem():
@@ -56,50 +65,59 @@ def test_grads_are_keyed_and_shaped_like_params(problem):
         assert grads[name].shape == param.shape and grads[name].dtype == param.dtype
 
 
-LOSS_OF = {
-    LinearRegression: "mse_loss",
-    LogisticRegression: "binary_cross_entropy_with_logits",
-    SoftmaxRegression: "cross_entropy",
-}
-
-
 @given(any_problem())
 def test_loss_grad_is_forward_plus_losses_module_by_the_chain_rule(problem):
-    """loss_grad's loss = <loss>(forward(X), y); ∂L/∂W = Xᵀ·<loss>_grad, ∂L/∂b = its sum over rows."""
+    """loss_grad (closed form, written apart from scratch.losses) agrees with loss(), the criterion
+    and scratch.losses: L = <loss>(Z, y), ∂L/∂W = Xᵀ·<loss>_grad(Z, y), ∂L/∂b = its sum over rows."""
     model, X, y = problem
-    name = LOSS_OF[type(model)]
+    name = type(model.criterion).function.__name__  # e.g. CrossEntropyLoss → "cross_entropy"
     output = model.forward(X)
     upstream = getattr(losses, name + "_grad")(output, y)
     loss, grads = model.loss_grad(X, y)
-    assert loss == pytest.approx(getattr(losses, name)(output, y), rel=1e-12, abs=1e-14)
+    expected = getattr(losses, name)(output, y)
+    for value in (model.loss(X, y), model.criterion(output, y)):
+        assert value == pytest.approx(expected, rel=1e-12, abs=1e-14)
+    assert loss == pytest.approx(expected, rel=1e-12, abs=1e-14)
     np.testing.assert_allclose(grads["W"], X.T @ upstream, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(grads["b"], upstream.sum(axis=0), rtol=1e-10, atol=1e-14)
 
 
+TORCH_LOSSES = {"linear": "MSELoss", "logistic": "BCEWithLogitsLoss", "softmax": "CrossEntropyLoss"}
+
+
 @pytest.mark.parametrize("kind", ["linear", "logistic", "softmax"])
 @given(data=st.data())
-def test_forward_loss_and_grads_match_torch_nn_linear(kind, data):
+def test_state_dict_loads_into_torch_nn_linear_with_the_same_logits_loss_and_grads(kind, data):
     torch = pytest.importorskip("torch")
     model, X, y = data.draw(problems(kind))
-    W, b = model.params["W"], model.params["b"]
-    layer = torch.nn.Linear(*W.reshape(len(W), -1).shape, dtype=torch.float64)
-    with torch.no_grad():
-        layer.weight.copy_(torch.from_numpy(W.reshape(len(W), -1).T))
-        layer.bias.copy_(torch.from_numpy(b.reshape(-1)))
-    criterion, target = {
-        "linear": (torch.nn.MSELoss(), torch.from_numpy(y)),
-        "logistic": (torch.nn.BCEWithLogitsLoss(), torch.from_numpy(y)),
-        "softmax": (torch.nn.CrossEntropyLoss(), torch.from_numpy(y)),
-    }[kind]
+    state = model.state_dict()
+    layer = torch.nn.Linear(*state["weight"].shape[::-1], dtype=torch.float64)
+    layer.load_state_dict({key: torch.from_numpy(value) for key, value in state.items()}, strict=True)
     out = layer(torch.from_numpy(X))
     out = out if kind == "softmax" else out[:, 0]
-    torch_loss = criterion(out, target)
+    torch_loss = getattr(torch.nn, TORCH_LOSSES[kind])()(out, torch.from_numpy(y))
     torch_loss.backward()
     loss, grads = model.loss_grad(X, y)
     np.testing.assert_allclose(model.forward(X), out.detach().numpy(), rtol=1e-10, atol=1e-12)
     assert loss == pytest.approx(torch_loss.item(), rel=1e-10, abs=1e-12)
+    W, b = model.params["W"], model.params["b"]
     np.testing.assert_allclose(grads["W"], layer.weight.grad.numpy().T.reshape(W.shape), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(grads["b"], layer.bias.grad.numpy().reshape(b.shape), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["linear", "logistic", "softmax"])
+def test_a_torch_nn_linear_state_dict_loads_into_the_model_and_back(kind):
+    torch = pytest.importorskip("torch")
+    model, X = make_model(kind, 4), np.random.default_rng(1).normal(size=(6, 4))
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(*model.state_dict()["weight"].shape[::-1], dtype=torch.float64)
+    W_before = model.params["W"]
+    model.load_state_dict({key: value.detach().numpy() for key, value in layer.state_dict().items()})
+    assert model.params["W"] is W_before  # loaded in place: an optimizer's references stay valid
+    out = layer(torch.from_numpy(X)).detach().numpy()
+    np.testing.assert_allclose(model.forward(X), out if kind == "softmax" else out[:, 0], rtol=1e-12)
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, layer.state_dict()[key].numpy())
 
 
 @given(problems("softmax"))
@@ -187,10 +205,21 @@ def test_least_squares_optimum_has_zero_gradient_and_matches_normal_equations():
     np.testing.assert_allclose(np.append(model.params["W"], model.params["b"]), theta, rtol=1e-10)
 
 
+def test_least_squares_on_uint8_pixels_infers_the_pixel_transform_as_fit_does():
+    rng = np.random.default_rng(0)
+    X, y = rng.integers(0, 256, (30, 4)).astype(np.uint8), rng.normal(size=30)
+    model = LinearRegression(4).fit_least_squares(X, y)
+    expected = LinearRegression(4).fit_least_squares(X / 255, y)
+    assert model.transform == ScalePixels() and expected.transform is None
+    np.testing.assert_allclose(model.params["W"], expected.params["W"], rtol=1e-10)
+    assert model.score(X, y) == pytest.approx(expected.score(X / 255, y), rel=1e-12)
+
+
 X_OK = np.zeros((4, 3))
 BAD_INPUT = [  # (call, exception, words the message must contain: the argument and the problem)
-    (lambda m: m.forward(np.zeros(3)), ValueError, "X must be a 2-D.*reshape"),
-    (lambda m: m.forward(np.zeros((4, 2))), ValueError, "X has 2 features, but the model expects 3"),
+    (lambda m: m.forward(np.zeros(3)), ValueError, "X must hold a batch of samples.*reshape"),
+    (lambda m: m.forward(np.zeros((4, 2))), ValueError, r"X has samples of shape \(2,\).*model expects 3 features"),
+    (lambda m: m.predict(np.zeros((4, 3), np.uint8)), ValueError, "X is uint8.*no transform.*ScalePixels"),
     (lambda m: m.forward(np.zeros((0, 3))), ValueError, "X must not be empty"),
     (lambda m: m.forward(np.full((4, 3), "a")), TypeError, "X must hold numbers"),
     (lambda m: m.loss_grad(np.where(np.eye(4, 3), np.nan, 0), [0, 1, 0, 1]), ValueError, "X contains NaN"),
@@ -214,6 +243,8 @@ def test_bad_input_raises_a_clear_error_naming_the_argument(make, call, error, w
         (lambda: LogisticRegression(3).loss(X_OK, [0, 1, 2, 0]), "y must lie in \\[0, 1\\]"),
         (lambda: SoftmaxRegression(3, 2).loss(X_OK, [0, 1, 2, 0]), "y holds label 2"),
         (lambda: SoftmaxRegression(3, 2).loss(X_OK, [0, 1, 0.5, 0]), "y must hold integer"),
+        (lambda: SoftmaxRegression(3, 2).loss(X_OK, [0, 1, -100, 0]), "y holds label -100"),  # no ignore_index
+        (lambda: SoftmaxRegression(3, 2).loss(X_OK, np.full((4, 2), 0.5)), "y must be a 1-D"),  # no soft labels
         (lambda: SoftmaxRegression(3, 1), "n_classes"),
         (lambda: LinearRegression(0), "n_features"),
         (lambda: LinearRegression(3, init="normal"), "init"),
@@ -224,7 +255,39 @@ def test_bad_labels_and_constructor_arguments_raise_value_error(call, words):
         call()
 
 
-@pytest.mark.parametrize("call", [lambda: LinearRegression(3, dtype=np.int32), lambda: LinearRegression(2.5)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: LinearRegression(3, dtype=np.int32),
+        lambda: LinearRegression(2.5),
+        lambda: LinearRegression(3, transform="pixels"),
+        lambda: LinearRegression(3).predict_proba(X_OK),  # a regressor has no probabilities
+    ],
+)
 def test_wrong_types_in_the_constructor_raise_type_error(call):
     with pytest.raises(TypeError):
         call()
+
+
+@pytest.mark.parametrize("kind", ["linear", "logistic", "softmax"])
+@pytest.mark.parametrize("transform", [None, ScalePixels(), Standardize([1.0, -2.0, 0.5], [2.0, 1.0, 4.0])])
+def test_describe_and_state_dict_rebuild_the_same_model_with_its_transform(kind, transform):
+    model = make_model(kind, 3, dtype=np.float32, transform=transform)
+    description = model.describe()
+    assert description["type"] == type(model).__name__ and description["config"]["dtype"] == "float32"
+    rebuilt = Module.from_description(description).load_state_dict(model.state_dict())
+    assert type(rebuilt) is type(model) and rebuilt.transform == transform and rebuilt.dtype == np.float32
+    X = np.random.default_rng(0).uniform(size=(5, 3))
+    np.testing.assert_array_equal(rebuilt.forward(X), model.forward(X))
+    assert [name for name, _ in model.named_parameters()] == ["W", "b"]
+    assert all(a is b for a, b in zip(model.parameters(), model.params.values()))
+
+
+def test_the_criterion_is_the_models_loss_and_owns_its_head():
+    assert [type(make_model(kind, 2).criterion).__name__ for kind in ("linear", "logistic", "softmax")] == [
+        "MSELoss", "BCEWithLogitsLoss", "CrossEntropyLoss"
+    ]
+    model = make_model("softmax", 2)
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    np.testing.assert_array_equal(model.predict(X), model.criterion.predict(model.forward(X)))
+    np.testing.assert_array_equal(model.predict_proba(X), model.criterion.predict_proba(model.forward(X)))

@@ -1,4 +1,4 @@
-"""scratch.nn: Sequential, the loss modules and Network (a net trained like a model).
+"""scratch.nn: Sequential (nesting, reused layers, state dicts), the loss modules and Network.
 
 Oracles: torch.nn with the same weights, SoftmaxRegression's and LinearRegression's closed
 forms, and finite differences (scratch.gradcheck.numerical_gradient).
@@ -17,6 +17,7 @@ from scratch.nn import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     Linear,
+    Module,
     MSELoss,
     Network,
     ReLU,
@@ -24,13 +25,67 @@ from scratch.nn import (
     Sigmoid,
     Softmax,
 )
+from scratch.preprocessing import ScalePixels, Standardize
 from tests.test_layers import matrices, seeds, sizes
 
-# ---------------------------------------------------------------- backward semantics
+
+def relative_error(a, b):
+    """max |a − b| / max |b|."""
+    return np.abs(a - b).max() / np.abs(b).max()
 
 
-def test_backward_returns_fresh_gradients_that_never_accumulate():
-    net = Sequential(Linear(3, 4, seed=0), Sigmoid(), Linear(4, 2, seed=1))
+def to_torch(module, torch, twins=None):
+    """The same module in torch.nn with our weights copied in; a module used twice stays one module used twice."""
+    twins = {} if twins is None else twins
+    if id(module) not in twins:
+        if isinstance(module, Sequential):
+            twin = torch.nn.Sequential(*[to_torch(child, torch, twins) for child in module])
+        elif isinstance(module, Linear):
+            twin = torch.nn.Linear(module.in_features, module.out_features, dtype=torch.float64)
+            with torch.no_grad():
+                twin.weight.copy_(torch.from_numpy(module.weight))
+                twin.bias.copy_(torch.from_numpy(module.bias))
+        elif isinstance(module, Softmax):
+            twin = torch.nn.Softmax(dim=module.dim)
+        else:
+            twin = {ReLU: torch.nn.ReLU, Sigmoid: torch.nn.Sigmoid}[type(module)]()
+        twins[id(module)] = twin
+    return twins[id(module)]
+
+
+def torch_output_and_grads(reference, torch, x, upstream):
+    """torch's output and {name: ∂L/∂param} for L = Σ upstream · reference(x)."""
+    out = reference(torch.from_numpy(x))
+    (out * torch.from_numpy(upstream)).sum().backward()
+    return out.detach().numpy(), {name: p.grad.numpy() for name, p in reference.named_parameters()}
+
+
+def random_stack(data, d_in):
+    """Linear layers of random widths, each maybe followed by an activation; maybe a Linear used
+    twice (Linear(w, w) → activation → the same Linear); maybe a run of layers nested in a Sequential."""
+    layers, width = [], d_in
+    for _ in range(data.draw(st.integers(1, 3))):
+        out = data.draw(sizes)
+        layers.append(Linear(width, out, seed=data.draw(seeds)))
+        activation = data.draw(st.sampled_from([None, ReLU, Sigmoid, Softmax]))
+        layers += [activation()] if activation else []
+        width = out
+    if data.draw(st.booleans()):
+        square = Linear(width, width, seed=data.draw(seeds))
+        layers += [square, data.draw(st.sampled_from([ReLU, Sigmoid]))(), square]
+    start = data.draw(st.integers(0, len(layers) - 1))
+    stop = data.draw(st.integers(start + 1, len(layers)))
+    if data.draw(st.booleans()):
+        layers[start:stop] = [Sequential(*layers[start:stop])]
+    return Sequential(*layers), width
+
+
+# ---------------------------------------------------------------- Sequential: backward semantics
+
+
+def test_backward_returns_fresh_gradients_that_never_accumulate_across_calls():
+    shared = Linear(3, 3, seed=0)
+    net = Sequential(shared, Sigmoid(), shared, Linear(3, 2, seed=1))
     out = net(np.arange(6.0).reshape(2, 3))
     first = net.backward(np.ones_like(out))
     snapshot = {name: grad.copy() for name, grad in first.items()}
@@ -49,53 +104,81 @@ def test_float32_layers_keep_float32_through_forward_and_backward():
     assert all(g.dtype == np.float32 for g in grads.values())
 
 
-# ---------------------------------------------------------------- Sequential vs torch
-
-
-def to_torch(net, torch):
-    """The same stack in torch.nn, with our weights copied in."""
-    modules = []
-    for layer in net:
-        if isinstance(layer, Linear):
-            module = torch.nn.Linear(layer.in_features, layer.out_features, dtype=torch.float64)
-            with torch.no_grad():
-                module.weight.copy_(torch.from_numpy(layer.weight))
-                module.bias.copy_(torch.from_numpy(layer.bias))
-        elif isinstance(layer, Softmax):
-            module = torch.nn.Softmax(dim=layer.dim)
-        else:
-            module = {ReLU: torch.nn.ReLU, Sigmoid: torch.nn.Sigmoid}[type(layer)]()
-        modules.append(module)
-    return torch.nn.Sequential(*modules)
-
-
-def random_stack(data, d_in):
-    """Linear layers of random widths, each followed by a random activation (or none)."""
-    layers, width = [], d_in
-    for depth in range(data.draw(st.integers(1, 3))):
-        out = data.draw(sizes)
-        layers.append(Linear(width, out, seed=data.draw(seeds)))
-        activation = data.draw(st.sampled_from([None, ReLU, Sigmoid, Softmax]))
-        layers += [activation()] if activation else []
-        width = out
-    return Sequential(*layers), width
+def test_a_layer_used_twice_gets_the_sum_of_both_uses_gradients_by_finite_differences():
+    shared = Linear(3, 3, seed=0)
+    net = Sequential(shared, Sigmoid(), shared)
+    rng = np.random.default_rng(1)
+    x, upstream = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    net.forward(x)
+    grads = net.backward(upstream)
+    assert list(grads) == ["0.weight", "0.bias"]  # one parameter, reached twice
+    for name, param in shared.params.items():
+        numeric = numerical_gradient(lambda _: np.sum(upstream * net.forward(x)), param)
+        assert relative_error(grads[f"0.{name}"], numeric) < 1e-7
 
 
 @given(data=st.data(), n=sizes, d_in=sizes)
-def test_sequential_outputs_and_gradients_match_torch(data, n, d_in):
+def test_skipping_the_first_layers_input_gradient_changes_no_parameter_gradient(data, n, d_in):
+    net, d_out = random_stack(data, d_in)
+    _, tape = net._forward(data.draw(matrices(n, d_in)))
+    upstream = data.draw(matrices(n, d_out))
+    grad_x, grads = net._backward(tape, upstream)
+    skipped, same = net._backward(tape, upstream, need_input_grad=False)
+    assert grad_x.shape == (n, d_in) and skipped is None
+    assert list(same) == list(grads) == list(net.params)
+    for name in grads:
+        np.testing.assert_array_equal(same[name], grads[name])
+
+
+# ---------------------------------------------------------------- Sequential vs torch
+
+
+@given(data=st.data(), n=sizes, d_in=sizes)
+def test_sequential_outputs_and_gradients_match_torch_with_nesting_and_reuse(data, n, d_in):
     torch = pytest.importorskip("torch")
     net, d_out = random_stack(data, d_in)
     x, upstream = data.draw(matrices(n, d_in)), data.draw(matrices(n, d_out))
-    reference = to_torch(net, torch)
     out = net.forward(x)
     grads = net.backward(upstream)
-    expected = reference(torch.from_numpy(x))
-    (expected * torch.from_numpy(upstream)).sum().backward()
-    np.testing.assert_allclose(out, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
-    torch_grads = {name: p.grad.numpy() for name, p in reference.named_parameters()}
+    expected, torch_grads = torch_output_and_grads(to_torch(net, torch), torch, x, upstream)
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
     assert list(grads) == list(torch_grads) == list(net.params)
     for name, grad in grads.items():
         np.testing.assert_allclose(grad, torch_grads[name], rtol=1e-10, atol=1e-12)
+
+
+def test_a_layer_used_twice_gets_pytorchs_gradient():
+    torch = pytest.importorskip("torch")
+    shared = Linear(3, 3, seed=0)
+    net = Sequential(shared, ReLU(), shared, Sigmoid())
+    rng = np.random.default_rng(0)
+    x, upstream = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    net.forward(x)
+    grads = net.backward(upstream)
+    _, expected = torch_output_and_grads(to_torch(net, torch), torch, x, upstream)
+    for name in ("0.weight", "0.bias"):
+        assert relative_error(grads[name], expected[name]) <= 1e-10
+
+
+def test_nested_sequential_equals_the_flattened_one_and_torch():
+    torch = pytest.importorskip("torch")
+    inner = Sequential(ReLU(), Linear(5, 2, seed=1))
+    nested = Sequential(Linear(4, 5, seed=0), inner, Sigmoid())
+    flat = Sequential(nested[0], *inner, nested[2])
+    rng = np.random.default_rng(0)
+    x, upstream = rng.normal(size=(6, 4)), rng.normal(size=(6, 2))
+    np.testing.assert_array_equal(nested(x), flat(x))
+    nested_grads, flat_grads = nested.backward(upstream), flat.backward(upstream)
+    assert list(nested_grads) == ["0.weight", "0.bias", "1.1.weight", "1.1.bias"]
+    assert list(flat_grads) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    for a, b in zip(nested_grads.values(), flat_grads.values()):
+        np.testing.assert_array_equal(a, b)
+    reference = to_torch(nested, torch)
+    assert repr(nested) == repr(reference)
+    expected, torch_grads = torch_output_and_grads(reference, torch, x, upstream)
+    np.testing.assert_allclose(nested(x), expected, rtol=1e-12)
+    for name, grad in nested_grads.items():
+        np.testing.assert_allclose(grad, torch_grads[name], rtol=1e-10, atol=1e-14)
 
 
 def test_sequential_names_and_repr_match_torch():
@@ -105,7 +188,7 @@ def test_sequential_names_and_repr_match_torch():
     assert list(net.params) == list(reference.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     assert [name for name, _ in net.named_parameters()] == list(net.params)
     assert repr(net) == repr(reference)
-    assert len(net) == 5 and isinstance(net[1], ReLU) and len(net[:-1]) == 4
+    assert len(net) == 5 and isinstance(net[1], ReLU) and len(net[:-1]) == 4 and net[:-1][0] is net[0]
 
 
 def test_params_are_the_live_arrays_so_sgd_updates_the_layers():
@@ -118,6 +201,85 @@ def test_params_are_the_live_arrays_so_sgd_updates_the_layers():
     SGD(net.params, lr=0.1).step(grads)
     np.testing.assert_allclose(net[0].weight, before - 0.1 * grads["0.weight"])
     assert all(p is q for p, q in zip(net.parameters(), net[0].params.values()))
+
+
+# ---------------------------------------------------------------- state dicts and descriptions
+
+
+def shared_stack(torch=None):
+    """Linear(4, 5) → [Linear(5, 5) → ReLU] → the same Linear(5, 5) → Linear(5, 3), in scratch or torch."""
+    if torch is None:
+        shared = Linear(5, 5, seed=1)
+        return Sequential(Linear(4, 5, seed=0), Sequential(shared, ReLU()), shared, Linear(5, 3, seed=2))
+    shared = torch.nn.Linear(5, 5)
+    inner = torch.nn.Sequential(shared, torch.nn.ReLU())
+    return torch.nn.Sequential(torch.nn.Linear(4, 5), inner, shared, torch.nn.Linear(5, 3)).double()
+
+
+def test_sequential_and_network_state_dicts_load_into_torch_sequential_strictly():
+    torch = pytest.importorskip("torch")
+    net = shared_stack()
+    x = np.random.default_rng(0).normal(size=(7, 4))
+    for module in (net, Network(net, CrossEntropyLoss())):
+        state = module.state_dict()
+        assert list(state) == list(shared_stack(torch).state_dict())  # "1.0.weight" and "2.weight", as torch
+        reference = shared_stack(torch)
+        reference.load_state_dict({key: torch.from_numpy(value) for key, value in state.items()})  # strict
+        np.testing.assert_allclose(reference(torch.from_numpy(x)).detach().numpy(), net(x), rtol=1e-12)
+
+
+def test_load_state_dict_from_torch_reproduces_torchs_outputs():
+    torch = pytest.importorskip("torch")
+    reference = shared_stack(torch)
+    state = {key: value.numpy() for key, value in reference.state_dict().items()}
+    x = np.random.default_rng(0).normal(size=(7, 4))
+    expected = reference(torch.from_numpy(x)).detach().numpy()
+    network = Network(shared_stack(), CrossEntropyLoss()).load_state_dict(state)
+    np.testing.assert_allclose(network.forward(x), expected, rtol=1e-12)
+    np.testing.assert_allclose(shared_stack().load_state_dict(state)(x), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "edit, fragment",
+    [
+        (lambda s: {k: v for k, v in s.items() if k != "3.bias"}, "keys"),
+        (lambda s: {**s, "4.weight": s["3.weight"]}, "keys"),
+        (lambda s: {f"net.{k}": v for k, v in s.items()}, "keys"),
+        (lambda s: {**s, "0.weight": s["0.weight"].T}, r"state_dict\['0.weight'\].*shape \(5, 4\)"),
+        (lambda s: {**s, "0.bias": np.full(5, np.nan)}, "NaN"),
+        (lambda s: list(s.items()), "keys"),
+    ],
+    ids=["missing", "extra", "prefixed", "transposed", "nan", "not-a-dict"],
+)
+def test_load_state_dict_refuses_bad_keys_and_shapes(edit, fragment):
+    network = Network(shared_stack(), MSELoss())
+    before = network.state_dict()
+    with pytest.raises(ValueError, match=fragment):
+        network.load_state_dict(edit(shared_stack().state_dict()))
+    for key, value in network.state_dict().items():
+        np.testing.assert_array_equal(value, before[key])  # nothing half-loaded
+
+
+def test_from_description_rebuilds_a_network_with_its_criterion_and_transform():
+    net = Sequential(Linear(3, 4, seed=0), Sequential(ReLU(), Linear(4, 1, seed=1)), Sigmoid())
+    transform = Standardize(np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.0, 2.0]))
+    network = Network(net, BCEWithLogitsLoss(pos_weight=np.array([2.0])), transform=transform)
+    rebuilt = Module.from_description(network.describe())
+    assert type(rebuilt) is Network and rebuilt.describe() == network.describe() and repr(rebuilt) == repr(network)
+    assert rebuilt.transform == transform and rebuilt.net[-1] is not net[-1]
+    X, y = np.random.default_rng(0).normal(size=(8, 3)), np.arange(8) % 2
+    rebuilt.load_state_dict(network.state_dict())
+    np.testing.assert_array_equal(rebuilt.predict_proba(X), network.predict_proba(X))
+    assert rebuilt.loss(X, y) == network.loss(X, y)
+
+
+def test_a_reused_layer_is_described_twice_and_its_state_dict_loads_into_the_rebuilt_stack():
+    net = shared_stack()
+    rebuilt = Network.from_description(Network(net, MSELoss()).describe())
+    assert len(rebuilt.params) == len(net.params) + 2  # untied on rebuilding, as describe() says
+    rebuilt.load_state_dict(net.state_dict())
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    np.testing.assert_array_equal(rebuilt.forward(x), net(x))
 
 
 # ---------------------------------------------------------------- Network: the model protocol
@@ -135,8 +297,7 @@ def test_network_gradients_equal_softmax_regression_closed_form(n, d, k, seed):
     X, y = classification_data(n, d, k, seed)
     network = Network(Sequential(Linear(d, k, seed=seed)), CrossEntropyLoss())
     model = SoftmaxRegression(d, k)
-    model.params["W"][...] = network.params["0.weight"].T  # torch layout (K, D) → W (D, K)
-    model.params["b"][...] = network.params["0.bias"]
+    model.load_state_dict({"weight": network.params["0.weight"], "bias": network.params["0.bias"]})
     loss, grads = network.loss_grad(X, y)
     model_loss, model_grads = model.loss_grad(X, y)
     assert loss == pytest.approx(model_loss, rel=1e-12)
@@ -169,8 +330,7 @@ def test_network_loss_and_gradients_match_torch_mlp(kind):
     loss, grads = network.loss_grad(X, y)
     reference = to_torch(network.net, torch)
     out = reference(torch.from_numpy(X))
-    target = torch.from_numpy(y)
-    torch_loss = torch_criterion(torch)(out if kind == "ce" else out[:, 0], target)
+    torch_loss = torch_criterion(torch)(out if kind == "ce" else out[:, 0], torch.from_numpy(y))
     torch_loss.backward()
     assert loss == pytest.approx(torch_loss.item(), rel=1e-10)
     assert network.loss(X, y) == loss
@@ -186,6 +346,13 @@ def test_loss_modules_backward_is_the_gradient_of_their_value():
     numeric = numerical_gradient(lambda z: criterion(z, labels), logits.copy())
     criterion(logits, labels)
     np.testing.assert_allclose(criterion.backward(), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_a_nan_in_x_is_reported_as_such():
+    network = Network(Sequential(Linear(3, 2, seed=0), ReLU(), Linear(2, 1, seed=1)), MSELoss())
+    for X in ([[1.0, np.nan, 2.0]], np.array([[1.0, 2.0, np.inf]])):
+        with pytest.raises(ValueError, match="X contains"):
+            network.loss_grad(X, [1.0])
 
 
 # ---------------------------------------------------------------- the slides' stacks and the softmax gotcha
@@ -223,9 +390,8 @@ def test_slide_dense_units_1_on_3_inputs_learns_a_linear_regression():
     X = rng.normal(size=(64, 3))
     y = X @ np.array([2.0, -1.0, 0.5]) + 3.0
     network = Network(Sequential(Linear(3, 1, seed=0)), MSELoss())  # slide: dense(units=1), input_shape=(3,)
-    model = LinearRegression(3)
-    model.params["W"][...] = network.params["0.weight"][0]  # weight (1, 3) → w (3,)
-    model.params["b"][...] = network.params["0.bias"][0]
+    weights = {"weight": network.params["0.weight"], "bias": network.params["0.bias"]}  # (1, 3), (1,)
+    model = LinearRegression(3).load_state_dict(weights)
     loss, grads = network.loss_grad(X, y)
     model_loss, model_grads = model.loss_grad(X, y)
     assert loss == pytest.approx(model_loss, rel=1e-12)
@@ -261,9 +427,41 @@ def test_the_minibatch_driver_trains_a_network_like_any_model():
     X = 3 * np.eye(4)[y] + rng.normal(size=(300, 4))
     net = Sequential(Linear(4, 8, seed=0), ReLU(), Linear(8, 3, seed=1), Softmax())
     network = Network(net, CrossEntropyLoss())
-    history = fit(network, X, y, epochs=20, batch_size=32, lr=0.1, seed=0, verbose=False)
+    history = fit(network, X, y, epochs=20, batch_size=32, lr=0.1, seed=0)
     assert history.train_loss[-1] < 0.5 * history.train_loss[0]
     assert network.score(X, y) > 0.95
+
+
+# ---------------------------------------------------------------- one preprocessing path
+
+
+def test_a_network_fitted_on_uint8_images_scores_them_in_any_shape_and_refuses_unscaled_floats():
+    from scratch.training import fit
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, size=150)
+    images = rng.integers(0, 120, size=(150, 28, 28), dtype=np.uint8)
+    images[np.arange(150), 9 * y] = 255  # class k: a bright row 9k
+    network = Network(Sequential(Linear(784, 16, seed=0), ReLU(), Linear(16, 3, seed=1)), CrossEntropyLoss())
+    fit(network, images, y, epochs=5, batch_size=30, lr=0.1, seed=0)
+    assert network.transform == ScalePixels()
+    score = network.score(images, y)
+    assert score > 0.9 and network.score(images.reshape(150, -1), y) == score
+    np.testing.assert_array_equal(network.predict(images / 255), network.predict(images))
+    with pytest.raises(ValueError, match="pixels"):
+        network.score(images.astype(np.float64), y)
+
+
+def test_a_network_with_standardize_applies_it_in_predict_and_score():
+    rng = np.random.default_rng(0)
+    X = rng.normal(loc=50.0, scale=10.0, size=(40, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    transform = Standardize.from_data(X)
+    standardized = Network(Sequential(Linear(3, 1, seed=0)), MSELoss(), transform=transform)
+    plain = Network(standardized.net, MSELoss())
+    Z = (X - transform.mean) / transform.scale
+    np.testing.assert_array_equal(standardized.predict(X), plain.predict(Z))
+    assert standardized.score(X, y) == plain.score(Z, y) != plain.score(X, y)
 
 
 def test_module_docstring_examples_run():
@@ -283,16 +481,38 @@ def regression_network():
     [
         (lambda: Sequential(), ValueError, "at least one layer"),
         (lambda: Sequential(Linear(3, 2), "relu"), TypeError, "layer 1"),
+        (lambda: Sequential(Linear(3, 2), MSELoss()), TypeError, "layer 1"),
         (lambda: Sequential(Linear(3, 2), Linear(2, 1, dtype=np.float32)), ValueError, "dtype"),
+        (
+            lambda: Sequential(Linear(3, 2), ReLU(), Linear(3, 1)),
+            ValueError,
+            r"layer 2 \(Linear with in_features=3\) cannot follow layer 0 \(Linear with out_features=2\)",
+        ),
+        (lambda: Sequential(Linear(3, 2)).forward(np.ones((2, 4))), ValueError, r"x of shape \(N, 3\)"),
+        (lambda: Sequential(Linear(3, 2)).backward(np.ones((2, 2))), RuntimeError, "forward"),
+        (lambda: Sequential.from_config({"layer": []}), ValueError, "layers"),
         (lambda: MSELoss(reduction="avg"), ValueError, "reduction"),
         (lambda: CrossEntropyLoss().backward(), RuntimeError, "before backward"),
         (lambda: Network(Linear(3, 1), MSELoss()), TypeError, "net"),
         (lambda: Network(Sequential(Linear(3, 1)), "mse"), TypeError, "criterion"),
+        (lambda: Network(Sequential(Linear(3, 1)), Sigmoid()), TypeError, "criterion"),
         (lambda: Network(Sequential(Linear(3, 1)), MSELoss(reduction="none")), ValueError, "reduction"),
+        (lambda: Network(Sequential(ReLU()), MSELoss()), ValueError, "Linear"),
+        (lambda: Network(Sequential(Linear(3, 1)), MSELoss(), transform="pixels"), TypeError, "transform"),
+        (lambda: Network.from_config({"net": None}), ValueError, "criterion"),
         (lambda: regression_network().predict_proba(np.ones((2, 3))), TypeError, "predict_proba"),
-        (lambda: regression_network().forward(np.ones(3)), ValueError, "X must be a 2-D"),
+        (lambda: regression_network().forward(np.ones(3)), ValueError, "X must hold a batch"),
+        (lambda: regression_network().forward(np.ones((2, 4))), ValueError, "expects 3 features"),
+        (lambda: regression_network().loss(np.ones((2, 3)), np.ones(3)), ValueError, "same number of samples"),
     ],
 )
 def test_bad_input_raises_a_clear_error_naming_the_argument(action, error, fragment):
     with pytest.raises(error, match=fragment):
         action()
+
+
+def test_backward_refuses_grad_out_of_the_wrong_shape():
+    net = Sequential(Linear(3, 2, seed=0), ReLU())
+    net.forward(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="grad_out must have the shape"):
+        net.backward(np.ones((4, 3)))

@@ -145,42 +145,71 @@ def test_sgd_step_names_a_mismatched_gradient():
         SGD([np.zeros(1)], lr=0.1).step([np.zeros(1), np.zeros(1)])
 
 
-def torch_schedule(torch, make_scheduler, base_lr, epochs):
-    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
-    scheduler = make_scheduler(optimizer)
-    lrs = []
-    for _ in range(epochs):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    return lrs
+def test_sgd_checks_every_gradient_before_updating_any_parameter():
+    W, b = np.ones(3), np.ones(2)
+    optimizer = SGD({"W": W, "b": b}, lr=0.1)
+    for bad in (np.zeros(3), np.array(["a", "b"]), np.zeros(2, complex)):
+        with pytest.raises((ValueError, TypeError), match=r"grads\['b'\]"):
+            optimizer.step({"W": np.ones(3), "b": bad})
+    np.testing.assert_array_equal(W, np.ones(3))  # the first parameter was not touched either
+    assert optimizer.parameters()[0] is W and optimizer.parameters()[1] is b
+
+
+def lr_trajectories(torch, make, epochs=20, base_lr=0.3):
+    """The lr of each epoch under a scheduler built by make(torch_module, optimizer), scratch and torch."""
+    import scratch.optim
+
+    ours_opt = SGD([np.zeros(1)], lr=base_lr)
+    torch_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
+    ours, theirs = make(scratch.optim, ours_opt), make(torch.optim.lr_scheduler, torch_opt)
+    ours_lrs, torch_lrs = [], []
+    for epoch in range(epochs):
+        assert ours.last_epoch == theirs.last_epoch == epoch
+        ours_lrs.append(ours_opt.lr)
+        torch_lrs.append(torch_opt.param_groups[0]["lr"])
+        np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-10, atol=1e-14)
+        torch_opt.step()
+        ours.step(), theirs.step()
+    return ours_lrs, torch_lrs
 
 
 @pytest.mark.parametrize("step_size, gamma", [(1, 0.5), (3, 0.1), (7, 0.9)])
-def test_step_lr_matches_torch(step_size, gamma):
+def test_step_lr_matches_torch_over_20_epochs(step_size, gamma):
     torch = pytest.importorskip("torch")
-    theirs = torch_schedule(torch, lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size, gamma), 0.3, 25)
-    ours = [StepLR(step_size, gamma)(0.3, epoch) for epoch in range(25)]
+    ours, theirs = lr_trajectories(torch, lambda module, opt: module.StepLR(opt, step_size, gamma))
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    assert ours[0] == 0.3 and ours[-1] == pytest.approx(0.3 * gamma ** (19 // step_size))
 
 
-@pytest.mark.parametrize("T_max, eta_min", [(5, 0.0), (10, 0.01), (1, 0.0)])
-def test_cosine_annealing_lr_matches_torch_over_several_periods(T_max, eta_min):
+@pytest.mark.parametrize("T_max, eta_min", [(5, 0.0), (10, 0.01), (1, 0.0), (20, 0.0)])
+def test_cosine_annealing_lr_matches_torch_over_20_epochs(T_max, eta_min):
     torch = pytest.importorskip("torch")
-    make = lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max, eta_min)  # noqa: E731
-    theirs = torch_schedule(torch, make, 0.3, 3 * T_max + 1)
-    ours = [CosineAnnealingLR(T_max, eta_min)(0.3, epoch) for epoch in range(3 * T_max + 1)]
+    ours, theirs = lr_trajectories(torch, lambda module, opt: module.CosineAnnealingLR(opt, T_max, eta_min))
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-14)
+    assert len(set(np.round(ours, 12))) > 1
+
+
+def test_a_scheduler_sets_the_optimizers_lr_at_each_step():
+    optimizer = SGD([np.zeros(1)], lr=1.0)
+    scheduler = CosineAnnealingLR(optimizer, T_max=2)
+    assert (scheduler.last_epoch, optimizer.lr, scheduler.get_last_lr()) == (0, 1.0, [1.0])
+    scheduler.step()
+    assert (scheduler.last_epoch, optimizer.lr) == (1, pytest.approx(0.5))
+    scheduler.step()
+    assert optimizer.lr == pytest.approx(0.0)
 
 
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: StepLR(0), "step_size must lie in"),
-        (lambda: StepLR(2.5), "step_size must be an integer"),
-        (lambda: CosineAnnealingLR(10, eta_min=-1), "Invalid minimum learning rate"),
+        (lambda: StepLR(SGD([np.zeros(1)], 0.1), 0), "step_size must be an integer ≥ 1"),
+        (lambda: StepLR(SGD([np.zeros(1)], 0.1), 2.5), "step_size must be an integer"),
+        (lambda: CosineAnnealingLR(SGD([np.zeros(1)], 0.1), 10, eta_min=-1), "Invalid minimum learning rate"),
+        (lambda: CosineAnnealingLR(0.1, 10), "optimizer must be an optimizer"),
+        (lambda: [s.step() for s in [StepLR(SGD([np.zeros(1)], 0.1), 1, gamma=1e300)] for _ in "12"], "gamma.* overflows"),
+        (lambda: StepLR(SGD([np.zeros(1)], 10.0), 1, gamma=1e308).step(), "lr must be finite"),
     ],
 )
-def test_schedules_reject_bad_arguments(make, message):
+def test_schedulers_reject_bad_arguments(make, message):
     with pytest.raises((ValueError, TypeError), match=message):
         make()

@@ -8,11 +8,13 @@ from matplotlib.figure import Figure
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
 from scratch.plots import (
     DPI,
+    MISTAKE_COLOR,
     plot_confusion_matrix,
     plot_decision_boundary,
     plot_history,
     plot_regression,
     plot_weight_templates,
+    show_grid,
 )
 from scratch.training import History
 
@@ -163,3 +165,41 @@ def test_decision_boundary_needs_two_features_and_a_probabilistic_model():
         plot_decision_boundary(LogisticRegression(3), np.zeros((4, 3)), [0, 1, 0, 1])
     with pytest.raises(TypeError, match="predict_proba"):
         plot_decision_boundary(LinearRegression(2), np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+# ---- show_grid (images with their labels) ----
+def test_show_grid_writes_a_valid_png_and_marks_mistakes_in_red(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (10, 28, 28), dtype=np.uint8)
+    labels = np.arange(10) % 3
+    predictions = labels.copy()
+    predictions[[2, 7]] = (labels[[2, 7]] + 1) % 3
+    path = tmp_path / "grid.png"
+    fig = show_grid(images, labels, predictions, class_names=["a", "b", "c"], n_cols=4, path=path)
+    assert_png_of_figure(path, fig)
+    assert len(fig.axes) == 12  # 3 rows × 4 columns, two left blank
+    titles = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes[:10]]
+    red = [i for i, (_, color) in enumerate(titles) if color == MISTAKE_COLOR]
+    assert red == [2, 7]
+    assert titles[2][0] == "a (true: c)"
+
+
+@pytest.mark.parametrize("images", [np.zeros((4, 784)), np.zeros((4, 6, 6, 1)), np.zeros((4, 6, 6, 3))])
+def test_show_grid_accepts_flat_single_channel_and_rgb_batches(images):
+    fig = show_grid(images, labels=np.arange(4))
+    assert [ax.get_title() for ax in fig.axes] == ["0", "1", "2", "3"]
+
+
+@pytest.mark.parametrize("images, labels, match", [
+    (np.zeros((4, 10)), None, "not a square"),
+    (np.zeros((4, 3, 6, 6)), None, "chw_to_hwc"),
+    (np.zeros((4, 6, 6)), np.arange(3), r"shape \(4,\)"),
+    (np.zeros((0, 6, 6)), None, "empty"),
+])
+def test_show_grid_input_errors_explain_the_fix(images, labels, match):
+    with pytest.raises(ValueError, match=match):
+        show_grid(images, labels)
+
+
+def test_show_grid_refuses_labels_outside_class_names():
+    with pytest.raises(ValueError, match="outside the 2 classes"):
+        show_grid(np.zeros((2, 4, 4)), [0, 5], class_names=["a", "b"])

@@ -12,10 +12,10 @@ import pytest
 
 import scratch
 from scratch.datasets import load_iris
-from scratch.layers import Linear
+from scratch.cli.tasks import build_model, load_task, parse_sequential
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
+from scratch.nn import Linear
 from scratch.optim import SGD
-from scratch.tasks import build_model, load_task, parse_sequential
 from scratch.training import fit
 
 IRIS = load_iris()
@@ -23,13 +23,13 @@ IRIS = load_iris()
 
 def trained(model, X, y, seed, **options):
     """The params after a few shuffled epochs, and the per-epoch training losses."""
-    history = fit(model, X, y, epochs=3, batch_size=16, seed=seed, verbose=False, **options)
+    history = fit(model, X, y, epochs=3, batch_size=16, seed=seed, **options)
     return {**model.params, "train_loss": np.array(history.train_loss)}
 
 
 def task_arrays(data, seed):
     task = load_task(data, model="linear" if data == "house-prices" else "softmax", seed=seed)
-    return {"X_train": task.X_train, "y_train": task.y_train, "X_test": task.X_test, "mean": task.mean}
+    return {"X_train": task.X_train, "y_train": task.y_train, "X_val": task.X_val, "X_test": task.X_test}
 
 
 def pipeline(seed):
@@ -37,7 +37,7 @@ def pipeline(seed):
     task = load_task("iris", seed=seed)
     model = build_model("dense:8,relu,dense", task, seed=seed)
     optimizer = SGD(model.params, 0.05, momentum=0.9)
-    return trained(model, task.model_input(task.X_train), task.y_train, seed, optimizer=optimizer)
+    return trained(model, task.X_train, task.y_train, seed, optimizer=optimizer)
 
 
 SOURCES = {  # name → seed ↦ {name: array}: everything the seed decides
@@ -97,9 +97,13 @@ def test_a_generator_seed_continues_its_stream_and_replays_from_its_own_seed():
     assert not np.array_equal(first[1].params["W"], fresh.params["W"])  # drawn after the MLP's weights
 
 
-def test_seed_none_draws_fresh_entropy():
+def test_seed_none_the_default_everywhere_draws_fresh_entropy():
     first, second = SoftmaxRegression(4, 3, init="torch"), SoftmaxRegression(4, 3, init="torch")
     assert not np.array_equal(first.params["W"], second.params["W"])
+    shuffled = [SoftmaxRegression(4, 3) for _ in range(2)]
+    for model in shuffled:
+        fit(model, IRIS.X, IRIS.y, epochs=1, batch_size=16, lr=0.05)  # no seed: fit's shuffle is fresh too
+    assert not np.array_equal(shuffled[0].params["W"], shuffled[1].params["W"])
 
 
 def test_no_module_uses_numpys_global_random_functions():
@@ -107,7 +111,7 @@ def test_no_module_uses_numpys_global_random_functions():
     global_call = re.compile(r"np\.random\.(?!default_rng\b|Generator\b)\w+")
     offenders = [
         f"{path.name}: {match.group()}"
-        for path in Path(scratch.__file__).parent.glob("*.py")
+        for path in Path(scratch.__file__).parent.rglob("*.py")
         for match in global_call.finditer(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []

@@ -1,13 +1,16 @@
-"""scratch.training.fit (the minibatch driver) and scratch.optimum.fit_lbfgs (the full-batch optimum)."""
+"""scratch.training: fit (the minibatch driver) and fit_lbfgs (the full-batch optimum), and the one
+preprocessing path: what fit trained on is what loss, score and predict read afterwards."""
 
 import numpy as np
 import pytest
 
 from scratch.datasets import load_iris
+from scratch.losses import cross_entropy
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
+from scratch.numerics import softmax
 from scratch.optim import SGD, CosineAnnealingLR, StepLR
-from scratch.optimum import fit_lbfgs
-from scratch.training import History, TrainingDiverged, as_model_input, fit
+from scratch.preprocessing import ScalePixels, Standardize
+from scratch.training import History, TrainingDiverged, fit, fit_lbfgs
 
 
 def regression_data(n=200, seed=0):
@@ -22,20 +25,18 @@ def binary_data(n=200, seed=0):
     return X, (X @ [2.0, -1.0] + 0.3 + rng.standard_normal(n) > 0).astype(np.float64)
 
 
-def tiny_images(n=90, seed=0):
-    """(n, 6, 6) uint8 'images' whose class (3 of them) sets the brightness of one third."""
+def tiny_images(n=90, seed=0, gain=130):
+    """(n, 6, 6) uint8 'images' whose class (3 of them) brightens one third by ``gain``."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 3, n)
-    X = rng.integers(0, 120, (n, 6, 6)).astype(np.uint8)
+    X = rng.integers(0, 256 - gain, (n, 6, 6)).astype(np.uint8)
     for k in range(3):
-        X[y == k, 2 * k : 2 * k + 2] += 130
+        X[y == k, 2 * k : 2 * k + 2] += gain
     return X, y
 
 
 class BatchRecorder:
     """A model with zero gradients that records the batches the driver hands it."""
-
-    dtype = np.float64
 
     def __init__(self):
         self.params, self.batches = {"W": np.zeros(1)}, []
@@ -45,14 +46,18 @@ class BatchRecorder:
         return 1.0, {"W": np.zeros(1)}
 
 
-def quiet_fit(model, X, y, **options):
-    return fit(model, X, y, verbose=False, **options)
+def with_scheduler(model, lr, make_scheduler):
+    """optimizer= and scheduler= for fit: plain SGD on the model, and a scheduler built on it."""
+    optimizer = SGD(model.params, lr)
+    return {"optimizer": optimizer, "scheduler": make_scheduler(optimizer)}
 
 
+# ---- fit reaches the optimum -------------------------------------------------------------------
 def test_lecture_logistic_regression_loop_converges_to_the_lbfgs_optimum():
     X, y = binary_data()
     model = LogisticRegression(2)
-    history = quiet_fit(model, X, y, epochs=60, batch_size=16, lr=1.0, lr_schedule=CosineAnnealingLR(60))
+    schedule = with_scheduler(model, 1.0, lambda opt: CosineAnnealingLR(opt, 60))
+    history = fit(model, X, y, epochs=60, batch_size=16, seed=0, **schedule)
     optimum = fit_lbfgs(LogisticRegression(2), X, y)
     assert history.train_loss[-1] < history.train_loss[0] < np.log(2)  # log 2: the zero-init loss
     assert model.score(X, y) >= 0.85  # labels carry noise: the optimum itself scores 0.895
@@ -62,7 +67,7 @@ def test_lecture_logistic_regression_loop_converges_to_the_lbfgs_optimum():
 def test_full_batch_sgd_reaches_the_least_squares_loss_within_1e_6():
     X, y = regression_data()
     model = LinearRegression(3)
-    quiet_fit(model, X, y, epochs=100, batch_size=len(X), lr=0.3)
+    fit(model, X, y, epochs=100, batch_size=len(X), lr=0.3, seed=0)
     best = LinearRegression(3).fit_least_squares(X, y).loss(X, y)
     assert model.loss(X, y) == pytest.approx(best, rel=1e-6)
 
@@ -71,7 +76,7 @@ def test_minibatch_sgd_with_cosine_schedule_approaches_the_least_squares_loss():
     # Minibatch noise keeps a constant-lr SGD ~lr away; the annealed lr brings it within 1e-3.
     X, y = regression_data()
     model = LinearRegression(3)
-    quiet_fit(model, X, y, epochs=60, batch_size=16, lr=0.2, lr_schedule=CosineAnnealingLR(60))
+    fit(model, X, y, epochs=60, batch_size=16, seed=0, **with_scheduler(model, 0.2, lambda o: CosineAnnealingLR(o, 60)))
     best = LinearRegression(3).fit_least_squares(X, y)
     assert model.loss(X, y) == pytest.approx(best.loss(X, y), rel=1e-3)
     np.testing.assert_allclose(model.params["W"], best.params["W"], atol=0.01)
@@ -80,15 +85,23 @@ def test_minibatch_sgd_with_cosine_schedule_approaches_the_least_squares_loss():
 def test_softmax_regression_on_iris_reaches_95_percent_training_accuracy():
     iris = load_iris()
     model = SoftmaxRegression(4, 3)
-    optimizer = SGD(model.params, lr=0.05, momentum=0.9)
-    quiet_fit(model, iris.X, iris.y, epochs=100, batch_size=16, optimizer=optimizer)
+    fit(model, iris.X, iris.y, epochs=100, batch_size=16, optimizer=SGD(model.params, lr=0.05, momentum=0.9), seed=0)
     assert model.score(iris.X, iris.y) >= 0.95
 
 
+def test_fit_trains_an_nn_network_through_the_same_protocol():
+    nn = pytest.importorskip("scratch.nn")
+    iris = load_iris()
+    network = nn.Network(nn.Sequential(nn.Linear(4, 3, seed=0)), nn.CrossEntropyLoss())
+    history = fit(network, iris.X, iris.y, epochs=30, batch_size=16, lr=0.05, seed=0)
+    assert history.train_loss[-1] < history.train_loss[0]
+
+
+# ---- the driver ------------------------------------------------------------------------------------
 def test_absurd_learning_rate_raises_training_diverged_naming_epoch_step_and_lr():
     X, y = regression_data()
     with pytest.raises(TrainingDiverged, match=r"epoch \d+, step \d+ \(lr=1e\+06\)") as caught:
-        quiet_fit(LinearRegression(3), X * 1e3, y, epochs=5, batch_size=16, lr=1e6)
+        fit(LinearRegression(3), X * 1e3, y, epochs=5, batch_size=16, lr=1e6)
     assert isinstance(caught.value, FloatingPointError)
     assert caught.value.lr == 1e6 and caught.value.epoch >= 1 and caught.value.step >= 1
 
@@ -98,37 +111,18 @@ def test_same_seed_is_bit_identical_and_different_seeds_differ():
 
     def trained_weights(seed):
         model = LogisticRegression(2)
-        quiet_fit(model, X, y, epochs=3, batch_size=16, lr=0.5, seed=seed)
+        fit(model, X, y, epochs=3, batch_size=16, lr=0.5, seed=seed)
         return model.params["W"].copy()
 
     np.testing.assert_array_equal(trained_weights(7), trained_weights(7))
     assert not np.array_equal(trained_weights(7), trained_weights(8))
 
 
-def test_uint8_images_and_memmap_train_identically_to_the_float_converted_array(tmp_path):
-    X, y = tiny_images()
-    np.save(tmp_path / "X.npy", X)
-    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")
-    converted = X.reshape(len(X), -1).astype(np.float64) / 255
-
-    def trained_weights(data, dtype=np.float64):
-        model = SoftmaxRegression(36, 3, dtype=dtype)
-        quiet_fit(model, data, y, epochs=3, batch_size=8, lr=0.5, seed=1)
-        return model.params["W"]
-
-    reference = trained_weights(converted)
-    np.testing.assert_array_equal(trained_weights(X), reference)
-    np.testing.assert_array_equal(trained_weights(memmap), reference)
-    np.testing.assert_array_equal(trained_weights(X.reshape(len(X), -1)), reference)
-    assert trained_weights(X, np.float32).dtype == np.float32
-    np.testing.assert_array_equal(as_model_input(X, np.float64), converted)
-
-
 def test_last_partial_batch_is_kept_unless_drop_last_like_dataloader():
     y = np.arange(10.0)
     kept, dropped = BatchRecorder(), BatchRecorder()
-    quiet_fit(kept, y[:, None], y, epochs=1, batch_size=4, lr=0.1, shuffle=False)
-    quiet_fit(dropped, y[:, None], y, epochs=1, batch_size=4, lr=0.1, shuffle=False, drop_last=True)
+    fit(kept, y[:, None], y, epochs=1, batch_size=4, lr=0.1, shuffle=False)
+    fit(dropped, y[:, None], y, epochs=1, batch_size=4, lr=0.1, shuffle=False, drop_last=True)
     assert [len(b) for b in kept.batches] == [4, 4, 2]
     assert [len(b) for b in dropped.batches] == [4, 4]
     np.testing.assert_array_equal(np.concatenate(kept.batches), y)  # shuffle=False keeps the order
@@ -137,31 +131,33 @@ def test_last_partial_batch_is_kept_unless_drop_last_like_dataloader():
 def test_shuffle_visits_every_sample_once_per_epoch_in_a_new_order():
     y = np.arange(10.0)
     recorder = BatchRecorder()
-    quiet_fit(recorder, y[:, None], y, epochs=2, batch_size=3, lr=0.1, seed=0)
+    fit(recorder, y[:, None], y, epochs=2, batch_size=3, lr=0.1, seed=0)
     first, second = np.concatenate(recorder.batches[:4]), np.concatenate(recorder.batches[4:])
     np.testing.assert_array_equal(np.sort(first), y)
     np.testing.assert_array_equal(np.sort(second), y)
     assert not np.array_equal(first, second)
 
 
-def test_history_records_each_epoch_and_verbose_prints_one_line_per_epoch(capsys):
+def test_history_records_each_epoch_the_scheduler_steps_and_verbose_prints_one_line_per_epoch(capsys):
     X, y = tiny_images()
     model = SoftmaxRegression(36, 3)
-    history = fit(model, X, y, epochs=4, batch_size=16, lr=0.4, lr_schedule=StepLR(2, 0.5), validation_data=(X, y))
+    schedule = with_scheduler(model, 0.4, lambda opt: StepLR(opt, 2, 0.5))
+    history = fit(model, X, y, epochs=4, batch_size=16, validation_data=(X, y), **schedule)
+    assert capsys.readouterr().out == ""  # verbose=False by default
     assert isinstance(history, History)
-    assert history.lr == [0.4, 0.4, 0.2, 0.2]
+    assert history.lr == [0.4, 0.4, 0.2, 0.2] and schedule["scheduler"].get_last_lr() == [0.1]
     assert len(history.train_loss) == len(history.val_loss) == len(history.val_score) == len(history.seconds) == 4
-    assert history.val_score[-1] == model.score(as_model_input(X, np.float64), y)
+    assert history.val_score[-1] == model.score(X, y)
+    fit(model, X, y, epochs=2, batch_size=16, lr=0.1, validation_data=(X, y), verbose=True)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 4 and lines[0].startswith("epoch 1/4  train loss") and "val accuracy" in lines[0]
+    assert len(lines) == 2 and lines[0].startswith("epoch 1/2  train loss") and "val accuracy" in lines[0]
 
 
-def test_fit_trains_an_nn_network_through_the_same_protocol():
-    nn = pytest.importorskip("scratch.nn")
-    iris = load_iris()
-    network = nn.Network(nn.Sequential(nn.Linear(4, 3, seed=0)), nn.CrossEntropyLoss())
-    history = quiet_fit(network, iris.X, iris.y, epochs=30, batch_size=16, lr=0.05)
-    assert history.train_loss[-1] < history.train_loss[0]
+def test_lr_zero_is_allowed_as_in_pytorch_and_changes_nothing():
+    X, y = regression_data()
+    model = LinearRegression(3)
+    fit(model, X, y, epochs=1, batch_size=16, lr=0.0)
+    assert not model.params["W"].any()
 
 
 @pytest.mark.parametrize(
@@ -169,10 +165,15 @@ def test_fit_trains_an_nn_network_through_the_same_protocol():
     [
         (dict(lr=0.1, optimizer="given"), ValueError, "exactly one of lr"),
         (dict(), ValueError, "exactly one of lr"),
-        (dict(lr=0.1, batch_size=0), ValueError, "batch_size must lie in"),
+        (dict(lr=-0.1), ValueError, "Invalid learning rate: lr must be ≥ 0"),
+        (dict(lr=0.1, batch_size=0), ValueError, "batch_size must be an integer ≥ 1; got 0"),
         (dict(lr=0.1, epochs=2.5), TypeError, "epochs must be an integer"),
+        (dict(lr=0.1, epochs=0), ValueError, "epochs must be an integer ≥ 1; got 0.$"),  # no "[1, None]"
         (dict(lr=0.1, batch_size=500, drop_last=True), ValueError, "leaves no batch"),
-        (dict(lr=0.1, lr_schedule=0.5), TypeError, "lr_schedule must be a callable"),
+        (dict(lr=0.1, scheduler=0.5), TypeError, "scheduler must be a scheduler"),
+        (dict(lr=0.1, scheduler="on another optimizer"), ValueError, "scheduler must schedule the optimizer fit uses"),
+        (dict(optimizer="sgd"), TypeError, "optimizer must be an optimizer"),
+        (dict(optimizer="on other arrays"), ValueError, r"optimizer does not update this model's parameters \['W', 'b'\]"),
         (dict(lr=0.1, seed=-1), TypeError, "seed must be"),
     ],
 )
@@ -181,25 +182,116 @@ def test_fit_rejects_bad_options_with_clear_errors(options, error, message):
     model = LinearRegression(3)
     if options.get("optimizer") == "given":
         options["optimizer"] = SGD(model.params, lr=0.1)
-    arguments = dict(epochs=1, batch_size=8) | options
+    if options.get("optimizer") == "on other arrays":
+        options["optimizer"] = SGD(LinearRegression(3).params, lr=0.1)
+    if options.get("scheduler") == "on another optimizer":
+        options["scheduler"] = StepLR(SGD(model.params, lr=0.1), 2)
     with pytest.raises(error, match=message):
-        quiet_fit(model, X, y, **arguments)
+        fit(model, X, y, **(dict(epochs=1, batch_size=8) | options))
+    assert not model.params["W"].any()
 
 
 def test_fit_rejects_bad_data_up_front():
     X, y = regression_data()
     model = LinearRegression(3)
     with pytest.raises(ValueError, match="X and y must have the same number of samples"):
-        quiet_fit(model, X, y[:-1], epochs=1, batch_size=8, lr=0.1)
+        fit(model, X, y[:-1], epochs=1, batch_size=8, lr=0.1)
     X[150, 1] = np.nan
     with pytest.raises(ValueError, match="X contains NaN or inf"):
-        quiet_fit(model, X, y, epochs=1, batch_size=8, lr=0.1)
-    with pytest.raises(ValueError, match="X must be a 2-D or 3-D array"):
-        quiet_fit(model, y, y, epochs=1, batch_size=8, lr=0.1)
+        fit(model, X, y, epochs=1, batch_size=8, lr=0.1)
+    with pytest.raises(ValueError, match="X must be a 2-D or 3-D or 4-D array"):
+        fit(model, y, y, epochs=1, batch_size=8, lr=0.1)
     with pytest.raises(TypeError, match="model must offer params and loss_grad"):
-        quiet_fit(object(), X, y, epochs=1, batch_size=8, lr=0.1)
+        fit(object(), X, y, epochs=1, batch_size=8, lr=0.1)
 
 
+@pytest.mark.parametrize("where", ["y", "validation_data"])
+def test_a_bad_label_in_the_last_batch_is_refused_before_the_first_update(where):
+    X, y = tiny_images(n=40)
+    bad = y.copy()
+    bad[-1] = 3  # the last sample of the last batch (shuffle=False)
+    model = SoftmaxRegression(36, 3)
+    labels, validation = (bad, None) if where == "y" else (y, (X, bad))
+    with pytest.raises(ValueError, match=rf"^{'validation_data: ' if where != 'y' else ''}y holds label 3"):
+        fit(model, X, labels, epochs=1, batch_size=4, lr=0.1, shuffle=False, validation_data=validation)
+    assert not model.params["W"].any()
+
+
+# ---- one preprocessing path: fit, loss, score, predict read samples the same way ---------------------
+def test_uint8_images_and_memmap_train_identically_to_the_pixels_divided_by_255(tmp_path):
+    X, y = tiny_images()
+    np.save(tmp_path / "X.npy", X)
+    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")
+
+    def trained(data, dtype=np.float64):
+        model = SoftmaxRegression(36, 3, dtype=dtype)
+        fit(model, data, y, epochs=3, batch_size=8, lr=0.5, seed=1)
+        return model
+
+    reference = trained(X.reshape(len(X), -1) / 255)
+    assert reference.transform is None
+    for data in (X, memmap, X.reshape(len(X), -1)):
+        model = trained(data)
+        assert model.transform == ScalePixels()  # inferred from the uint8 samples, kept with the model
+        np.testing.assert_array_equal(model.params["W"], reference.params["W"])
+    assert trained(X, np.float32).params["W"].dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_after_fit_on_uint8_images_every_encoding_of_the_pixels_gives_the_same_score(dtype):
+    X, y = tiny_images(n=200, gain=50)  # classes overlap: the bias decides some test images
+    X_train, y_train, X_test, y_test = X[:120], y[:120], X[120:], y[120:]
+    model = SoftmaxRegression(36, 3, init="torch", seed=0, dtype=dtype)
+    fit(model, X_train, y_train, epochs=5, batch_size=8, lr=0.5, seed=0)
+    flat = X_test.reshape(len(X_test), -1)
+    logits = (flat / 255).astype(dtype) @ model.params["W"] + model.params["b"]
+    for encoded in [X_test, flat, flat.astype(np.int64), X_test.astype(np.int32), flat / 255]:
+        assert model.score(encoded, y_test) == np.mean(logits.argmax(axis=1) == y_test)
+        np.testing.assert_allclose(model.predict_proba(encoded), softmax(logits), rtol=1e-5)
+        assert model.loss(encoded, y_test) == pytest.approx(cross_entropy(logits, y_test), rel=1e-5)
+    unscaled = flat @ model.params["W"] + model.params["b"]
+    assert np.mean(unscaled.argmax(axis=1) == y_test) != model.score(X_test, y_test)  # the test has power
+
+
+def test_pixels_whose_meaning_is_ambiguous_are_refused_with_what_to_do():
+    X, y = tiny_images()
+    model, untrained = SoftmaxRegression(36, 3), SoftmaxRegression(36, 3)
+    fit(model, X, y, epochs=1, batch_size=16, lr=0.5, seed=0)
+    for method in ("predict", "predict_proba", "forward", "score", "loss_grad"):
+        args = (y,) if method in ("score", "loss_grad") else ()
+        with pytest.raises(ValueError, match=r"X holds values from 0\.0 to 2\d\d.*floats already divided by 255"):
+            getattr(model, method)(X.astype(np.float64), *args)  # floats above 1 for a pixel model
+        with pytest.raises(ValueError, match="X is uint8.*no transform.*ScalePixels"):
+            getattr(untrained, method)(X, *args)  # uint8 for a model without a transform, outside fit
+
+
+def test_a_standardize_transform_is_applied_identically_in_fit_loss_score_and_predict():
+    X, y = regression_data()
+    X = 100 + 20 * X  # far from standardised
+    transform = Standardize.from_data(X)
+    Z = (X - transform.mean) / transform.scale
+    model, reference = LinearRegression(3, transform=transform), LinearRegression(3)
+    history = fit(model, X, y, epochs=5, batch_size=16, lr=0.1, seed=0, validation_data=(X, y))
+    expected = fit(reference, Z, y, epochs=5, batch_size=16, lr=0.1, seed=0, validation_data=(Z, y))
+    np.testing.assert_array_equal(model.params["W"], reference.params["W"])
+    assert history.val_loss == expected.val_loss and history.val_score == expected.val_score
+    assert model.loss(X, y) == reference.loss(Z, y) and model.score(X, y) == reference.score(Z, y) > 0.99
+    np.testing.assert_array_equal(model.predict(X), reference.predict(Z))
+    assert model.loss_grad(X, y)[0] == reference.loss_grad(Z, y)[0]
+    fit_lbfgs(model, X, y), fit_lbfgs(reference, Z, y)  # X is prepared once there, and standardised once
+    np.testing.assert_allclose(model.params["W"], reference.params["W"], rtol=1e-12)
+
+
+def test_lbfgs_infers_the_pixel_transform_as_fit_does():
+    X, y = tiny_images()
+    lbfgs, reference = SoftmaxRegression(36, 3), SoftmaxRegression(36, 3)
+    fit_lbfgs(lbfgs, X, y, l2=1e-2, tol=1e-8)
+    fit_lbfgs(reference, X.reshape(len(X), -1) / 255, y, l2=1e-2, tol=1e-8)
+    assert lbfgs.transform == ScalePixels() and reference.transform is None
+    np.testing.assert_array_equal(lbfgs.params["W"], reference.params["W"])
+
+
+# ---- fit_lbfgs ------------------------------------------------------------------------------------------
 def test_lbfgs_reaches_zero_gradient_and_the_least_squares_solution():
     X, y = regression_data()
     model = LinearRegression(3)

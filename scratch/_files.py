@@ -1,0 +1,59 @@
+"""One way to write a file: atomically and durably (models, run records, the data cache).
+
+``write_atomically(path, write)`` calls ``write(file)`` on a new temporary file beside the
+target, flushes and fsyncs it, renames it over the target (``os.replace``: a reader sees the
+old file or the new one, never half of one) and fsyncs the directory so the rename survives
+a crash. Only a regular file (or nothing) may stand at the target; a symlink is followed,
+so the file it names is replaced and the link stays valid.
+"""
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+
+
+def write_atomically(path, write):
+    """Write ``path`` through ``write(file)`` (a binary file object), atomically; returns the path written."""
+    target = os.path.realpath(os.fspath(path))
+    _check_replaceable(target, os.fspath(path))
+    directory = os.path.dirname(target)
+    temporary = os.path.join(directory, f".{secrets.token_hex(6)}.tmp")  # short: fits beside any legal name
+    try:
+        with open(temporary, "xb") as file:  # exclusive: never clobbers; mode follows the umask
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+        if isinstance(exc, OSError) and exc.filename == temporary:  # name the user's path, not the hidden file
+            raise type(exc)(exc.errno, exc.strerror, os.fspath(path)) from None
+        raise
+    fsync_directory(directory)
+    return target
+
+
+def _check_replaceable(target, shown):
+    """Refuse a directory, device, FIFO or socket at the target: only regular files are replaced."""
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory; give a file name inside it", shown)
+    if not stat.S_ISREG(mode):
+        raise FileExistsError(errno.EEXIST, "is not a regular file (a device, FIFO or socket); refusing to replace it", shown)
+
+
+def fsync_directory(directory):
+    """Make renames in ``directory`` durable (POSIX); a no-op where directories cannot be opened."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

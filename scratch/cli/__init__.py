@@ -1,0 +1,181 @@
+"""The ``scratch`` command: reproduce the lecture, train on real data, evaluate, predict, gradcheck.
+
+    scratch slides                               every worked number of the lecture, checked
+    scratch train softmax --data mnist           train, report, save the model and its figures
+    scratch evaluate runs/softmax-mnist          reload a saved run and score it on its test split
+    scratch predict runs/softmax-mnist --input digit.png   predict new samples with a saved run
+    scratch gradcheck                            closed form vs autograd vs finite differences
+
+Errors are one line on stderr, ``scratch: error: …``; the exit status is 0 on success,
+1 for a failure (a missing file, a full disk, diverged training, a lecture value not
+reproduced), 2 for a usage error and 130 for an interrupt (Ctrl-C).
+"""
+
+import argparse
+import contextlib
+import math
+import os
+import sys
+
+from scratch.cli.recipes import SCHEDULES
+from scratch.cli.samples import INPUT_HELP
+from scratch.cli.tasks import DATA_NAMES, MODEL_NAMES, VALIDATION_FRACTION
+
+DEFAULT_OUT = "runs/{model}-{data}"
+SPLITS_HELP = (
+    f"The model is fitted on the training split minus a validation split (a seeded {VALIDATION_FRACTION:.0%} "
+    "held out of it), which is scored after every epoch; the test split is scored once, after training."
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors as one line, ``scratch: error: …``, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"scratch: error: {message} (see '{self.prog} --help')\n")
+
+
+def main(argv=None):
+    """Entry point of the console script; returns the exit status (no traceback for user errors)."""
+    try:
+        args = build_parser().parse_args(argv)
+        status = args.command(args) or 0
+        sys.stdout.flush()  # a closed pipe surfaces here, not in Python's exit-time flush
+        return status
+    except SystemExit as exc:  # --help, or a usage error reported by _Parser
+        return exc.code
+    except KeyboardInterrupt:
+        return _fail(130, "interrupted")
+    except BrokenPipeError:  # e.g. `scratch slides | head`: the reader has gone, stay quiet
+        with contextlib.suppress(OSError, ValueError):  # no further "broken pipe" when Python flushes stdout
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (ValueError, TypeError) as exc:
+        return _fail(2, exc)
+    except OSError as exc:  # a missing data set or input, a read-only or full disk
+        return _fail(1, f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else exc)
+    except ArithmeticError as exc:  # TrainingDiverged
+        return _fail(1, exc)
+
+
+def _fail(status, message):
+    """Report ``message`` as one line on stderr; return ``status``."""
+    print("scratch: error:", " ".join(str(message).split()), file=sys.stderr)
+    return status
+
+
+def build_parser():
+    parser = _Parser(prog="scratch", description=__doc__.split("\n")[0],
+                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 1)[1])
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    slides = _command(commands, "slides", run_slides, "reproduce every worked number of the lecture")
+    slides.add_argument("--markdown", action="store_true", help="print only the Markdown table")
+
+    train = _command(commands, "train", run_train, "train a model on a data set, save it and its figures",
+                     epilog=SPLITS_HELP)
+    train.add_argument("model", help=f"{', '.join(MODEL_NAMES)}, or layers such as 'dense:128,relu,dense'")
+    train.add_argument("--data", required=True, choices=DATA_NAMES)
+    train.add_argument("--epochs", type=_positive(int), help="passes over the training set (default: recipe)")
+    train.add_argument("--batch-size", type=_positive(int), help="samples per SGD step (default: recipe)")
+    train.add_argument("--lr", type=float, help="learning rate η ≥ 0 (default: recipe)")
+    train.add_argument("--momentum", type=float, help="SGD momentum (default: recipe)")
+    train.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty added to the gradient")
+    train.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule (default: recipe)")
+    train.add_argument("--seed", type=int, default=0, help="seeds initialisation, splits and batch order")
+    train.add_argument("--features", type=_index_list, help="tabular data: column indices to keep, e.g. 2,3")
+    train.add_argument("--positive-class", help="logistic regression: the class that is 1 (default: the last)")
+    train.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default: recipe)")
+    train.add_argument("--out", help=f"output folder (default: {DEFAULT_OUT})")
+    train.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
+    train.add_argument("--quiet", action="store_true", help="no per-epoch progress lines")
+
+    evaluate = _command(commands, "evaluate", run_evaluate, "score a saved run on its test split")
+    evaluate.add_argument("run", help="folder written by 'scratch train'")
+
+    predict = _command(commands, "predict", run_predict, "predict with a saved run")
+    predict.add_argument("run", help="folder written by 'scratch train'")
+    predict.add_argument("--input", help=f"{INPUT_HELP}; default: the first test samples")
+    predict.add_argument("--limit", type=_positive(int), default=10, help="test samples to show without --input")
+
+    gradcheck = _command(commands, "gradcheck", run_gradcheck, "check every model's and loss's gradient three ways")
+    gradcheck.add_argument("--seed", type=int, default=0)
+    gradcheck.add_argument("--tol", type=_positive(float), default=1e-6, help="largest relative error that passes")
+    gradcheck.add_argument("--no-torch", action="store_true", help="skip the PyTorch column even if torch is installed")
+    return parser
+
+
+def _command(commands, name, function, help_text, epilog=None):
+    sub = commands.add_parser(name, help=help_text, description=help_text, epilog=epilog)
+    sub.set_defaults(command=function)
+    return sub
+
+
+def _positive(kind):
+    """An argparse type: a finite number > 0 of ``kind``."""
+
+    def parse(text):
+        value = kind(text)
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be positive and finite; got {text}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _index_list(text):
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated column indices such as 2,3; got {text!r}") from None
+
+
+def run_slides(args):
+    from scratch.cli.slides import format_table, lecture_checks
+
+    checks = lecture_checks()
+    print(format_table(checks))
+    failed = [c for c in checks if not c.agrees]
+    if not args.markdown:
+        print(f"\n{len(checks) - len(failed)} of {len(checks)} lecture values reproduced.")
+    return 1 if failed else 0
+
+
+def run_train(args):
+    from scratch.cli.runs import train_run
+
+    out = args.out or DEFAULT_OUT.format(model=args.model.replace(",", "_").replace(":", ""), data=args.data)
+    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "momentum", "schedule", "dtype")}
+    run = train_run(args.model, args.data, out, overrides=overrides, weight_decay=args.weight_decay,
+                    seed=args.seed, features=args.features, positive_class=args.positive_class,
+                    overwrite=args.overwrite, verbose=not args.quiet)
+    for split, metrics in run["metrics"].items():
+        print(_metrics_line(f"{split} ({run['splits'][split]['samples']} samples)", metrics))
+    print(f"trained in {run['seconds']:.2f} s; saved the model, run.json and {len(run['figures'])} figures to {out}/")
+
+
+def run_evaluate(args):
+    from scratch.cli.runs import evaluate_run
+
+    print(_metrics_line("test", evaluate_run(args.run)))
+
+
+def run_predict(args):
+    from scratch.cli.runs import predict_run
+
+    for line in predict_run(args.run, input_path=args.input, limit=args.limit):
+        print(line)
+
+
+def run_gradcheck(args):
+    from scratch.gradcheck import check_all, format_reports
+
+    reports = check_all(seed=args.seed, use_torch=not args.no_torch)
+    print(format_reports(reports, tol=args.tol))
+    return 0 if all(r.ok(args.tol) for r in reports) else 1
+
+
+def _metrics_line(split, metrics):
+    return f"{split}: " + ", ".join(f"{k} {v:.4f}" if k != "accuracy" else f"accuracy {100 * v:.2f} %"
+                                    for k, v in metrics.items())

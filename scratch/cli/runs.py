@@ -1,0 +1,191 @@
+"""A training run on disk: train a model on a task, save it with its figures, reload, predict.
+
+A run folder holds ``model.npz`` (``scratch.persistence``; the model carries its transform),
+``run.json`` (task settings, recipe, splits, per-epoch history, metrics) and PNG figures.
+It is written into a hidden folder beside the target and renamed into place only when
+complete: an interrupt or a full disk leaves the previous run or nothing, never a mix.
+
+The splits (``SPLITS``): the model is fitted on the training split minus a validation split
+held out of it; the validation split is scored after every epoch (``history.val_*``) and
+chose the recipes; the test split is scored once, after training.
+"""
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from scratch import persistence, plots
+from scratch._files import fsync_directory, write_atomically
+from scratch._validation import check_choice
+from scratch.cli.recipes import SCHEDULES, recipe_for
+from scratch.cli.samples import read_samples
+from scratch.cli.tasks import build_model, load_task
+from scratch.optim import SGD, CosineAnnealingLR
+from scratch.training import fit
+
+MODEL_FILE, RUN_FILE = "model.npz", "run.json"
+SPLITS = {
+    "train": "fits the parameters: the training split minus the validation split",
+    "validation": "held out of the training split (seeded), scored after every epoch: choose settings by it",
+    "test": "the test split, scored once after training",
+}
+
+
+def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0, features=None,
+              positive_class=None, overwrite=False, verbose=True):
+    """Train ``model_spec`` on ``data`` by minibatch SGD; write model, run.json and figures to ``out``.
+
+    ``out`` must not exist, be an empty folder, or (with ``overwrite``) hold a run.
+    """
+    out = check_out(out, overwrite)
+    task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed)
+    recipe = recipe_for(model_spec, data, overrides)
+    model, history = train_on_task(model_spec, task, recipe, weight_decay=weight_decay, seed=seed, verbose=verbose)
+    splits = {"train": (task.X_train, task.y_train), "validation": (task.X_val, task.y_val),
+              "test": (task.X_test, task.y_test)}
+    run = dict(task=task.settings, recipe=recipe, weight_decay=weight_decay,
+               splits={name: {"samples": len(X), "role": SPLITS[name]} for name, (X, _) in splits.items()},
+               metrics={name: split_metrics(model, X, y) for name, (X, y) in splits.items()},
+               seconds=float(sum(history.seconds)),
+               history={k: list(map(float, v)) for k, v in vars(history).items()})
+    with _run_folder(out) as folder:
+        persistence.save(model, folder / MODEL_FILE)
+        run["figures"] = [path.name for path in draw_figures(model, task, history, folder)]
+        write_atomically(folder / RUN_FILE, lambda file: file.write(json.dumps(run, indent=2).encode()))
+    return run
+
+
+def train_on_task(model_spec, task, recipe, *, weight_decay=0.0, seed=0, verbose=True):
+    """(model, history): ``recipe``'s SGD (momentum, schedule) on ``task.X_train``, watched on the validation split."""
+    check_choice(recipe["schedule"], "schedule", SCHEDULES)
+    model = build_model(model_spec, task, seed=seed, dtype=recipe["dtype"])
+    optimizer = SGD(model.params, recipe["lr"], momentum=recipe["momentum"], weight_decay=weight_decay)
+    scheduler = CosineAnnealingLR(optimizer, T_max=recipe["epochs"]) if recipe["schedule"] == "cosine" else None
+    history = fit(model, task.X_train, task.y_train, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+                  optimizer=optimizer, scheduler=scheduler, seed=seed,
+                  validation_data=(task.X_val, task.y_val), verbose=verbose)
+    return model, history
+
+
+def split_metrics(model, X, y):
+    """{"loss": …, "accuracy" or "r2": …} of the model on raw samples X."""
+    score_name = "accuracy" if model.criterion.is_classifier else "r2"
+    return {"loss": float(model.loss(X, y)), score_name: float(model.score(X, y))}
+
+
+# ---- the run folder ------------------------------------------------------------------------
+def check_out(out, overwrite):
+    """The resolved output folder, after refusing a file, a folder that is not a run, or a run without ``overwrite``."""
+    shown, out = out, Path(os.path.realpath(out))
+    if not out.exists():
+        return out
+    if not out.is_dir():
+        raise ValueError(f"--out {shown} is a file, not a run folder; choose a folder name.")
+    if (out / RUN_FILE).is_file():
+        if not overwrite:
+            raise ValueError(f"--out {shown} already holds a run; pass --overwrite to replace it, or choose another --out.")
+    elif any(out.iterdir()):
+        raise ValueError(f"--out {shown} is a folder with files but no {RUN_FILE}, not a scratch run; choose another --out.")
+    return out
+
+
+@contextlib.contextmanager
+def _run_folder(out):
+    """A fresh hidden folder beside ``out``, renamed to ``out`` when the block completes; removed if it fails."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.parent / f".scratch-{secrets.token_hex(6)}.tmp"
+    temporary.mkdir()
+    try:
+        yield temporary
+        _fsync_tree(temporary)
+        old = out.parent / f".scratch-{secrets.token_hex(6)}.old"
+        if out.exists():
+            os.rename(out, old)  # the previous run (or an empty folder) steps aside…
+        os.rename(temporary, out)  # …and the complete new one takes its place
+        fsync_directory(out.parent)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _fsync_tree(folder):
+    """Make the files of ``folder`` and its listing durable before it is renamed into place."""
+    for path in folder.iterdir():
+        with open(path, "rb") as file:
+            os.fsync(file.fileno())
+    fsync_directory(folder)
+
+
+def load_run(run_dir):
+    """(model, task, run) of a run folder written by train_run."""
+    run_dir = Path(run_dir)
+    if not (run_dir / RUN_FILE).is_file():
+        raise FileNotFoundError(f"{run_dir} is not a run folder: it has no {RUN_FILE} (write one with 'scratch train').")
+    try:
+        run = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+        task = load_task(**run["task"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{run_dir / RUN_FILE} is damaged ({type(exc).__name__}: {exc}); train the run again.") from None
+    return persistence.load(run_dir / MODEL_FILE), task, run
+
+
+def evaluate_run(run_dir):
+    """Test-split metrics of a saved run."""
+    model, task, _ = load_run(run_dir)
+    return split_metrics(model, task.X_test, task.y_test)
+
+
+def predict_run(run_dir, *, input_path=None, limit=10):
+    """Lines describing predictions for the samples in ``input_path`` (or the first test samples)."""
+    model, task, _ = load_run(run_dir)
+    if input_path is None:
+        X, truth = task.X_test[:limit], task.y_test[:limit]
+    else:
+        X, truth = read_samples(input_path, task), None
+    lines = [f"sample {i}: {_label(task, p)}" for i, p in enumerate(model.predict(X))]
+    if truth is not None:
+        lines = [f"{line}   (true: {_label(task, t)})" for line, t in zip(lines, truth)]
+    return lines
+
+
+def _label(task, value):
+    """A class name for classifiers, the number for regressors."""
+    return task.class_names[int(value)] if task.class_names else f"{float(value):.4g}"
+
+
+# ---- figures -------------------------------------------------------------------------------
+def draw_figures(model, task, history, out):
+    """The run's PNG figures (validation per epoch; test split at the end); returns their paths."""
+    paths = []
+
+    def path(name):
+        paths.append(Path(out) / name)
+        return paths[-1]
+
+    held_out = f"validation: {len(task.X_val)} samples held out of the training split"
+    plots.plot_history(history, score_name="accuracy" if model.criterion.is_classifier else "R²",
+                       title=f"{type(model).__name__} on {task.data} ({held_out})", path=path("history.png"))
+    if task.kind == "regression":
+        plots.plot_regression(model, task.X_test, task.y_test, feature_names=task.feature_names,
+                              target_name=task.target_name, path=path("fit.png"))
+        return paths
+    predictions = model.predict(task.X_test)
+    y_test = task.y_test.astype(np.int64)
+    plots.plot_confusion_matrix(y_test, predictions, task.class_names, title="Confusion matrix, test split",
+                                path=path("confusion.png"))
+    if task.image_shape is not None:
+        plots.show_grid(task.X_test[:40], y_test[:40], predictions=predictions[:40], class_names=task.class_names,
+                        title="Test images: predicted label (red: wrong, true label in brackets)",
+                        path=path("predictions.png"))
+        if task.kind == "multiclass" and "W" in model.params:
+            plots.plot_weight_templates(model.params["W"], task.class_names, image_shape=task.image_shape,
+                                        path=path("weights.png"))
+    elif task.kind == "binary" and task.n_features == 2:
+        plots.plot_decision_boundary(model, task.X_test, y_test, feature_names=task.feature_names,
+                                     class_names=task.class_names, path=path("boundary.png"))
+    return paths

@@ -1,0 +1,147 @@
+"""``Network``: a Sequential plus its criterion, with the model surface of ``scratch.models``.
+
+A Network has ``params``, ``dtype``, ``n_features``, ``transform``, ``criterion``,
+``prepare``, ``forward``, ``loss``, ``loss_grad``, ``predict``, ``predict_proba`` and
+``score``, so ``scratch.optim.SGD(network.params, lr)`` and ``scratch.training.fit`` train
+it exactly like ``scratch.models.SoftmaxRegression``. What the outputs mean (targets,
+predictions, probabilities, score) is the criterion's head; the Network asks it.
+
+The softmax gotcha: ``nn.CrossEntropyLoss`` applies log-softmax itself, so in PyTorch a
+``Softmax`` layer before it is applied twice (the loss then sees probabilities as logits and
+learns slowly). ``Network`` treats a trailing layer of type ``criterion.head`` (``Softmax``
+before ``CrossEntropyLoss``, ``Sigmoid`` before ``BCEWithLogitsLoss``) as the probability
+head: the loss and its gradient use the logits before it, ``predict_proba`` the head's
+output. That is what the slides mean. ``criterion(net(X), y)`` on a bare ``Sequential``
+reproduces PyTorch literally.
+"""
+
+import numpy as np
+
+from scratch._validation import check_array
+from scratch.nn.container import Sequential
+from scratch.nn.module import Module
+from scratch.preprocessing import check_transform, describe_transform, prepare, transform_from_description
+
+HEAD_PROTOCOL = ("head", "per_class_output", "check_target", "predict", "predict_proba", "score", "backward")
+
+
+class Network(Module):
+    """net (a Sequential) trained on criterion (a loss module); X is prepared by ``transform``.
+
+    forward(X) → the output before any probability head: logits (N, K), or (N,) for a single
+    output column unless the criterion reads one output per class. The criterion must
+    reduce ("mean" or "sum"): ``loss`` is a float.
+    """
+
+    def __init__(self, net, criterion, *, transform=None):
+        if not isinstance(net, Sequential):
+            raise TypeError(f"net must be a scratch.nn.Sequential; got {type(net).__name__}.")
+        if not (isinstance(criterion, Module) and all(hasattr(criterion, a) for a in HEAD_PROTOCOL)):
+            raise TypeError(f"criterion must be a scratch.nn loss module, e.g. CrossEntropyLoss(); got {criterion!r}.")
+        if criterion.config().get("reduction") == "none":
+            raise ValueError('criterion must reduce to a number for training; got reduction="none".')
+        if net.in_features is None:
+            raise ValueError(
+                f"net must contain a Linear layer, whose in_features gives the network's number of input "
+                f"features; got {net!r}."
+            )
+        self.net, self.criterion = net, criterion
+        self.transform = check_transform(transform)
+        ends_in_head = criterion.head is not None and isinstance(net[-1], criterion.head)
+        self.body = net[:-1] if ends_in_head else net  # what the loss sees: the logits before the head
+
+    # ---- the model surface --------------------------------------------------------------
+    @property
+    def params(self):
+        return self.net.params
+
+    @property
+    def dtype(self):
+        return self.net.dtype
+
+    @property
+    def n_features(self):
+        return self.net.in_features
+
+    def _all_parameters(self, prefix=""):
+        """The net's parameters under the net's own keys: state_dict() is torch.nn.Sequential's."""
+        return self.net._all_parameters(prefix)
+
+    def config(self):
+        return {
+            "net": self.net.describe(),
+            "criterion": self.criterion.describe(),
+            "transform": describe_transform(self.transform),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        if not isinstance(config, dict) or not {"net", "criterion"} <= set(config):
+            raise ValueError(f"a Network's config is {{'net': …, 'criterion': …, 'transform': …}}; got {config}.")
+        net, criterion = Module.from_description(config["net"]), Module.from_description(config["criterion"])
+        return cls(net, criterion, transform=transform_from_description(config.get("transform")))
+
+    def __repr__(self):
+        transform = f", transform={self.transform!r}" if self.transform is not None else ""
+        return f"Network({self.net!r}, {self.criterion!r}{transform})"
+
+    # ---- forward ------------------------------------------------------------------------
+    def prepare(self, X):
+        """Samples (N, …) → net input (N, n_features) in the net's dtype, through ``transform``."""
+        return prepare(X, self.n_features, self.dtype, self.transform)
+
+    def _logits(self, X):
+        """(body output (N, K), tape) for samples X. A NaN in X is reported as such."""
+        x = self.prepare(X)
+        with np.errstate(invalid="ignore", over="ignore"):
+            out, tape = self.body._forward(x)
+        if not np.isfinite(out).all():
+            check_array(x, "X")
+        return out, tape
+
+    def _flat(self, out):
+        """(N, 1) → (N,) unless the criterion reads one output per class."""
+        return out[:, 0] if out.shape[1] == 1 and not self.criterion.per_class_output else out
+
+    def forward(self, X):
+        """The output before any probability head: logits (N, K) or (N,), or predictions for MSELoss."""
+        return self._flat(self._logits(X)[0])
+
+    # ---- loss and gradient --------------------------------------------------------------
+    def loss(self, X, y):
+        """The criterion on forward(X), a float."""
+        out = self.forward(X)
+        return float(self.criterion(out, self.criterion.check_target(y, out)))
+
+    def loss_grad(self, X, y):
+        """(loss, grads keyed like params): ∂L/∂output from the criterion, then back through the body.
+
+        The first layer's ∂L/∂x is not computed: nothing needs it.
+        """
+        out, tape = self._logits(X)
+        flat = self._flat(out)
+        loss = float(self.criterion(flat, self.criterion.check_target(y, flat)))
+        g = self.criterion.backward().reshape(out.shape)
+        return loss, self.body._backward(tape, g, need_input_grad=False)[1]
+
+    def check_target(self, y):
+        """y checked as targets for this network's outputs — what ``fit`` checks once, up front."""
+        n_samples = np.shape(y)[0] if np.ndim(y) else 0
+        width = self.body.out_features
+        shape = (n_samples, width) if width > 1 or self.criterion.per_class_output else (n_samples,)
+        stand_in = np.broadcast_to(np.zeros((), self.dtype), shape)  # an output of that shape, no memory
+        return self.criterion.check_target(y, stand_in)
+
+    # ---- the head -----------------------------------------------------------------------
+    def predict_proba(self, X):
+        """P(class | x): softmax(logits) (N, K) for CrossEntropyLoss, σ(logits) (N,) for BCEWithLogitsLoss."""
+        return self.criterion.predict_proba(self.forward(X))
+
+    def predict(self, X):
+        """Class indices (argmax of logits, or logit > 0 as 0/1) for classifiers; forward(X) otherwise."""
+        return self.criterion.predict(self.forward(X))
+
+    def score(self, X, y):
+        """Accuracy for classifiers; R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² otherwise (see scratch.metrics)."""
+        out = self.forward(X)
+        return self.criterion.score(self.criterion.check_target(y, out), self.criterion.predict(out))

@@ -1,0 +1,113 @@
+"""The lecture walkthrough, docs/lecture/*.md, executed: the pages cannot drift from the code.
+
+Every ```python block of a page runs, in page order, in one namespace per page, with the
+working directory set to a temporary folder. A block that imports torch runs only where
+torch is installed. A block whose info string has a second word (```python skip) and every
+other language (```text, ```sh) are shown, never run. A failure names the page, the block
+and its line: tracebacks point at the Markdown file's own lines. Links between the pages
+and to the code must resolve.
+"""
+
+import ast
+import importlib.util
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "lecture"
+PAGES = sorted(DOCS.glob("*.md"))
+FENCE = re.compile(r"^```(.*)$")
+OPTIONAL = ("torch",)  # peers a block may import; without them the block is skipped
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def code_blocks(page):
+    """[(first line number, info string, code)] of the page's fenced blocks, in order."""
+    blocks, info, start, body = [], None, 0, []
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+        match = FENCE.match(line)
+        if info is None and match:
+            info, start, body = match.group(1).strip(), number + 1, []
+        elif info is not None and line.startswith("```"):
+            blocks.append((start, info, "\n".join(body)))
+            info = None
+        elif info is not None:
+            body.append(line)
+    assert info is None, f"{page.name}: a code block opened at line {start - 1} is never closed"
+    return blocks
+
+
+def missing_peers(code):
+    """The optional peers (e.g. torch) a block imports that are not installed."""
+    imported = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    return sorted(p for p in imported & set(OPTIONAL) if importlib.util.find_spec(p) is None)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_runs(page, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    namespace = {"__name__": f"docs.lecture.{page.stem}"}
+    skipped = []
+    for index, (line, info, code) in enumerate(code_blocks(page), 1):
+        if info != "python":
+            continue
+        missing = missing_peers(code)
+        if missing:
+            skipped.append(f"block {index} (line {line}) needs {', '.join(missing)}")
+            continue
+        # Padding with newlines makes the code's line numbers the page's own.
+        compiled = compile("\n" * (line - 1) + code, str(page), "exec")
+        try:
+            exec(compiled, namespace)
+        except Exception as error:
+            if type(error).__name__ == "DataNotFoundError":  # scratch.datasets: a data set is not installed
+                pytest.skip(f"{page.name}: block {index} (line {line}) needs data: {error}")
+            raise AssertionError(f"{page.name}: block {index} at line {line} failed: {error!r}") from error
+    if skipped:
+        warnings.warn(f"{page.name}: skipped " + "; ".join(skipped), stacklevel=1)
+
+
+def github_anchor(heading):
+    """The id GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def prose(page):
+    """The page without its code blocks."""
+    return re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.MULTILINE | re.DOTALL)
+
+
+def anchors(page):
+    return {github_anchor(h) for h in re.findall(r"^#+ (.+)$", prose(page), flags=re.MULTILINE)}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_links_resolve(page):
+    for target in LINK.findall(prose(page)):
+        if re.match(r"[a-z]+:", target):  # http:, https:, mailto:
+            continue
+        path, _, anchor = target.partition("#")
+        resolved = (page.parent / path).resolve() if path else page
+        assert resolved.exists(), f"{page.name}: link to {target} points at nothing"
+        if anchor and resolved.suffix == ".md":
+            assert anchor in anchors(resolved), f"{page.name}: {resolved.name} has no heading #{anchor}"
+
+
+def test_the_index_lists_every_page():
+    index = (DOCS / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"\]\(([\w.-]+\.md)\)", index))
+    assert listed == {p.name for p in PAGES} - {"README.md"}
+
+
+def test_every_page_runs_code():
+    for page in PAGES:
+        if page.name not in ("README.md", "derivations.md"):
+            assert any(info == "python" for _, info, _ in code_blocks(page)), f"{page.name} runs no code"
