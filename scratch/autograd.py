@@ -14,6 +14,8 @@ The lecture's graph (slide 9): y = x², z = 3y + 2, so dz/dx = 6x.
 >>> z.backward()
 >>> float(z.data), float(x.grad)
 (14.0, 12.0)
+
+Each operation's backward rule is derived in docs/lecture/derivations.md#8-the-autograd-tapes-own-rules
 """
 
 import numpy as np

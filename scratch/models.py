@@ -17,6 +17,11 @@ the model's ``transform``. ``loss`` applies the criterion (``scratch.losses``) t
 ``forward``; ``loss_grad`` is each model's own closed form, written independently of
 ``scratch.losses``. tests/test_models.py::test_loss_grad_is_forward_plus_losses_module_by_the_chain_rule
 keeps the two in step: the same loss, and gradients equal to ``losses.*_grad`` chained through XW + b.
+
+``loss`` and ``loss_grad`` take an optional ``sample_weight`` w: (N,), giving L = (1/N)·Σ wₙℓₙ
+(PyTorch's ``(loss(reduction="none") * w).mean()``; None is the plain mean). ``fit`` and
+``fit_lbfgs`` rescale w to mean 1, which makes L the weighted mean Σ wₙℓₙ / Σ wₙ and each
+minibatch's L an unbiased estimate of it.
 """
 
 import numpy as np
@@ -42,6 +47,13 @@ from scratch.preprocessing import (
     prepare,
     transform_from_description,
 )
+
+
+def _weigh(values, w):
+    """values ⊙ w row by row, in place (values: (N,) or (N, K), w: (N,) or None); returns values."""
+    if w is not None:
+        values *= w[:, None] if values.ndim == 2 else w
+    return values
 
 
 def _affine(X, W, b):
@@ -89,20 +101,31 @@ class _AffineModel(Module):
         """Samples (N, …) → model input (N, D) in ``dtype``, through ``transform``."""
         return prepare(X, self.n_features, self.dtype, self.transform)
 
-    def _check(self, X, y):
+    def _check(self, X, y, sample_weight=None):
+        """(X, y, w): model input, targets, and sample weights (N,) in the model's dtype or None."""
         X, y = self.prepare(X), self.check_target(y)
         check_same_length(X, y, "X", "y")
-        return X, y
+        if sample_weight is not None:
+            sample_weight = check_array(sample_weight, "sample_weight", ndim=1).astype(self.dtype, copy=False)
+            check_same_length(X, sample_weight, "X", "sample_weight")
+        return X, y, sample_weight
 
     # ---- the model --------------------------------------------------------------------------
     def forward(self, X):
         """Z = XW + b. X: (N, …) samples → (N,) or (N, K)."""
         return _affine(self.prepare(X), self.params["W"], self.params["b"])
 
-    def loss(self, X, y):
-        """The criterion on the outputs, criterion(XW + b, y), as a Python float."""
-        X, y = self._check(X, y)
-        return self.criterion(_affine(X, self.params["W"], self.params["b"]), y)
+    def loss(self, X, y, sample_weight=None):
+        """The criterion on the outputs, criterion(XW + b, y), as a Python float.
+
+        With sample_weight w: (N,), mean(wₙ·ℓₙ) over the criterion's per-sample losses ℓ (reduction="none").
+        """
+        X, y, w = self._check(X, y, sample_weight)
+        Z = _affine(X, self.params["W"], self.params["b"])
+        if w is None:
+            return self.criterion(Z, y)
+        per_sample = self.criterion.function(Z, y, **{**self.criterion.options, "reduction": "none"})
+        return float(np.mean(per_sample * w))
 
     def predict(self, X):
         """The criterion's prediction from Z: ŷ = Z, class [z > 0], or argmax Z. (N,)."""
@@ -114,7 +137,7 @@ class _AffineModel(Module):
 
     def score(self, X, y):
         """Accuracy mean(predict(X) == y) for the classifiers, R² for the regressor."""
-        X, y = self._check(X, y)
+        X, y, _ = self._check(X, y)
         return self.criterion.score(y, self.criterion.predict(_affine(X, self.params["W"], self.params["b"])))
 
     # ---- saving ---------------------------------------------------------------------------------
@@ -156,14 +179,18 @@ class LinearRegression(_AffineModel):
         """y: (N,) real targets, in the model's dtype."""
         return check_array(y, "y", ndim=1).astype(self.dtype, copy=False)
 
-    def loss_grad(self, X, y):
-        """L = mean((ŷ − y)²); ∂L/∂w = 2Xᵀ(ŷ − y)/N, ∂L/∂b = 2·mean(ŷ − y). X: (N, D), y: (N,)."""
-        X, y = self._check(X, y)
+    def loss_grad(self, X, y, sample_weight=None):
+        """L = mean((ŷ − y)²); ∂L/∂w = 2Xᵀ(ŷ − y)/N, ∂L/∂b = 2·mean(ŷ − y). X: (N, D), y: (N,).
+
+        With sample_weight w: (N,), L = mean(w ⊙ (ŷ − y)²) and ŷ − y becomes w ⊙ (ŷ − y) in both gradients.
+        """
+        X, y, w = self._check(X, y, sample_weight)
         residual = _affine(X, self.params["W"], self.params["b"])
         residual -= y
-        loss = float(residual @ residual) / len(y)
-        residual *= 2 / len(y)
-        return loss, {"W": X.T @ residual, "b": np.asarray(residual.sum())}
+        weighted = residual if w is None else residual * w
+        loss = float(residual @ weighted) / len(y)
+        weighted *= 2 / len(y)
+        return loss, {"W": X.T @ weighted, "b": np.asarray(weighted.sum())}
 
     def fit_least_squares(self, X, y):
         """Set w, b to the exact minimiser of the MSE: lstsq on [X, 1] in float64. Returns self.
@@ -173,7 +200,7 @@ class LinearRegression(_AffineModel):
         """
         if self.transform is None:
             self.transform = infer_transform(X)
-        X, y = self._check(X, y)
+        X, y, _ = self._check(X, y)
         design = np.hstack([check_array(X, "X"), np.ones((len(X), 1))]).astype(np.float64)
         theta = scipy.linalg.lstsq(design, y.astype(np.float64))[0]
         self.params["W"][...] = theta[:-1]
@@ -193,16 +220,18 @@ class LogisticRegression(_AffineModel):
         """y: (N,) targets in [0, 1] (0/1 labels, or soft labels), in the model's dtype."""
         return check_probabilities(check_array(y, "y", ndim=1).astype(self.dtype, copy=False), "y")
 
-    def loss_grad(self, X, y):
+    def loss_grad(self, X, y, sample_weight=None):
         """L = mean(softplus(z) − y·z); ∂L/∂w = Xᵀ(σ(z) − y)/N, ∂L/∂b = mean(σ(z) − y).
 
         softplus(z) − y·z = −y·log σ(z) − (1 − y)·log(1 − σ(z)), stable for any z.
+        With sample_weight w: (N,), each term and each σ(zₙ) − yₙ is multiplied by wₙ.
         """
-        X, y = self._check(X, y)
+        X, y, w = self._check(X, y, sample_weight)
         z = _affine(X, self.params["W"], self.params["b"])
-        loss = float(np.mean(softplus(z) - y * z))
+        loss = float(np.mean(_weigh(softplus(z) - y * z, w)))
         error = sigmoid(z)
         error -= y
+        _weigh(error, w)
         error /= len(y)
         return loss, {"W": X.T @ error, "b": np.asarray(error.sum())}
 
@@ -220,16 +249,18 @@ class SoftmaxRegression(_AffineModel):
         """y: (N,) integer class indices in [0, K), as int64."""
         return check_labels(y, "y", self.n_classes)
 
-    def loss_grad(self, X, y):
+    def loss_grad(self, X, y, sample_weight=None):
         """L = mean −log softmax(Z)[n, yₙ]; ∂L/∂W = Xᵀ(softmax(Z) − Y)/N, ∂L/∂b = mean over rows.
 
         Y = onehot(y): (N, K). One log-softmax; softmax(Z) is its exp, computed in place.
+        With sample_weight w: (N,), row n of the loss and of softmax(Z) − Y is multiplied by wₙ.
         """
-        X, y = self._check(X, y)
+        X, y, w = self._check(X, y, sample_weight)
         log_p = log_softmax(_affine(X, self.params["W"], self.params["b"]))
         rows = np.arange(len(y))
-        loss = -float(log_p[rows, y].mean())
+        loss = -float(_weigh(log_p[rows, y], w).mean())
         error = np.exp(log_p, out=log_p)
         error[rows, y] -= 1
+        _weigh(error, w)
         error /= len(y)
         return loss, {"W": X.T @ error, "b": error.sum(axis=0)}

@@ -69,11 +69,16 @@ def logsumexp(x, axis=-1, keepdims=False):
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
+def _minus_max(x, axis):
+    """x − m, m = max x along ``axis``: entries ≤ 0, whose exponentials cannot overflow (call within silent())."""
+    return x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+
+
 def log_softmax(x, axis=-1):
     """log softmax(x)ᵢ = (xᵢ − m) − log Σⱼ e^(xⱼ − m), m = max x along ``axis`` (−inf where xᵢ − m overflows)."""
     x = _rows_reducible(_float(x), axis)
     with silent():
-        shifted = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+        shifted = _minus_max(x, axis)
         return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
@@ -81,5 +86,5 @@ def softmax(x, axis=-1):
     """softmax(x)ᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m), m = max x along ``axis`` (shift-invariant)."""
     x = _rows_reducible(_float(x), axis)
     with silent():
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True, initial=-np.inf))
+        e = np.exp(_minus_max(x, axis))
         return e / np.sum(e, axis=axis, keepdims=True)

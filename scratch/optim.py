@@ -9,6 +9,8 @@ One step, per parameter θ with gradient g (PyTorch's order):
     θ = θ − η·d                                   (learning rate η)
 
 Parameters are updated in place; the update allocates nothing after the first step.
+
+Derivation, step by step: docs/lecture/derivations.md#7-stochastic-gradient-descent-as-pytorchs-sgd
 """
 
 import math

@@ -10,22 +10,25 @@ prepares them itself (``model.prepare``, ``scratch.preprocessing``), exactly as 
 samples is given ``ScalePixels()`` (x = p / 255), which then travels with it. ``fit`` gathers
 each batch's raw rows into one preallocated buffer, so X may be a ``np.memmap`` and memory
 stays near the raw data size.
+
+Both take an optional ``sample_weight`` w: (N,), rescaled once to mean 1 and handed to
+``model.loss_grad`` with each batch: the loss is then the weighted mean Σ wₙℓₙ / Σ wₙ, and a
+minibatch's loss an unbiased estimate of it. The L-BFGS objective itself is in ``scratch.lbfgs``.
 """
 
-import copy
+import inspect
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.optimize
 
+from scratch import lbfgs
 from scratch._validation import check_array, check_number, check_same_length, check_seed
 from scratch.optim import SGD
 from scratch.preprocessing import infer_transform
 
 _FINITE_CHECK_ROWS = 8192  # rows per chunk when checking a float X for NaN/inf once, up front
-BIAS_NAMES = ("b", "bias")  # parameter names (last part of "0.bias") fit_lbfgs's L2 term leaves out
 
 
 class TrainingDiverged(FloatingPointError):
@@ -53,30 +56,31 @@ class History:
 
 
 class _Batches:
-    """Gathers minibatches of raw rows (X_b, y_b) into preallocated buffers.
+    """Gathers minibatches of raw rows (X_b, y_b[, w_b]) into preallocated buffers.
 
-    X: (N, D) any numeric dtype; y: (N, …). Yields views of the buffers, valid until the next step.
+    arrays: X (N, D) any numeric dtype, y (N, …)[, w (N,)]. Yields tuples of views of the
+    buffers, valid until the next step.
     """
 
-    def __init__(self, X, y, batch_size):
-        n_buf = min(batch_size, len(X))
-        self.X, self.y, self.batch_size = X, y, batch_size
-        self.rows = np.empty((n_buf, X.shape[1]), X.dtype)
-        self.labels = np.empty((n_buf,) + y.shape[1:], y.dtype)
+    def __init__(self, arrays, batch_size):
+        n_buf = min(batch_size, len(arrays[0]))
+        self.arrays, self.batch_size = arrays, batch_size
+        self.buffers = [np.empty((n_buf,) + a.shape[1:], a.dtype) for a in arrays]
 
     def __call__(self, order, n_steps):
         for step in range(n_steps):
             idx = order[step * self.batch_size : (step + 1) * self.batch_size]
-            rows, labels = self.rows[: len(idx)], self.labels[: len(idx)]  # shorter for the last batch
-            # mode="clip" skips take's buffered bounds check: idx is our own permutation, always in range
-            np.take(self.X, idx, axis=0, out=rows, mode="clip")
-            np.take(self.y, idx, axis=0, out=labels, mode="clip")
-            yield rows, labels
+            batch = tuple(buffer[: len(idx)] for buffer in self.buffers)  # shorter for the last batch
+            for array, out in zip(self.arrays, batch):
+                # mode="clip" skips take's buffered bounds check: idx is our own permutation, always in range
+                np.take(array, idx, axis=0, out=out, mode="clip")
+            yield batch
 
 
 # ---- checks, once, before the first update -------------------------------------------------
-def _check_training_data(model, X, y):
-    """X: (N, …) numeric and finite, flattened to (N, D); y: N targets the model accepts.
+def _check_training_data(model, X, y, sample_weight=None):
+    """(X, y, w): X (N, …) numeric and finite, flattened to (N, D); y: N targets the model
+    accepts; w: None, or the sample weights rescaled to mean 1 (``_check_sample_weight``).
 
     Sets a missing transform from X (``infer_transform``): ScalePixels() for uint8 pixels.
     """
@@ -93,9 +97,27 @@ def _check_training_data(model, X, y):
                     raise ValueError(f"{name} contains NaN or inf (in rows {start}…); every value must be finite.")
     if hasattr(model, "check_target"):  # every label now, not in the batch that holds it
         y = model.check_target(y)
+    w = _check_sample_weight(sample_weight, len(X))
+    if w is not None and "sample_weight" not in inspect.signature(model.loss_grad).parameters:
+        raise TypeError(f"sample_weight needs a model whose loss_grad takes sample_weight; {type(model).__name__}'s does not.")
     if hasattr(model, "transform") and model.transform is None:
         model.transform = infer_transform(X)
-    return X, y
+    return X, y, None if w is None else w / w.mean()
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    """None, or w: (N,) finite, ≥ 0 and not all zero, as float64."""
+    if sample_weight is None:
+        return None
+    w = check_array(sample_weight, "sample_weight", ndim=1).astype(np.float64)
+    if len(w) != n_samples:
+        raise ValueError(f"sample_weight must hold one weight per sample, shape ({n_samples},); got shape {w.shape}.")
+    if w.min() < 0 or w.max() == 0:
+        raise ValueError(
+            f"sample_weight must be ≥ 0 and not all zero; got values from {w.min():g} to {w.max():g}. "
+            "A weight of zero leaves a sample out."
+        )
+    return w
 
 
 def _check_validation_data(model, validation_data):
@@ -165,6 +187,7 @@ def fit(
     drop_last=False,
     validation_data=None,
     verbose=False,
+    sample_weight=None,
 ):
     """Train ``model`` by minibatch SGD, in place, and return its per-epoch ``History``.
 
@@ -174,18 +197,19 @@ def fit(
     scheduler: e.g. ``CosineAnnealingLR(optimizer, T_max)``; ``scheduler.step()`` after each epoch.
     shuffle: a fresh permutation per epoch from ``check_seed(seed)``; the last partial batch
     is kept unless ``drop_last`` (as PyTorch's DataLoader). validation_data: (X_val, y_val), raw.
+    sample_weight: (N,) ≥ 0, or None; each batch's slice (rescaled to mean 1 over X) goes to loss_grad.
     Raises TrainingDiverged when a batch loss is NaN or inf.
     """
     check_number(epochs, "epochs", low=1, integer=True)
     check_number(batch_size, "batch_size", low=1, integer=True)
-    X, y = _check_training_data(model, X, y)
+    X, y, w = _check_training_data(model, X, y, sample_weight)
     n_steps = _n_steps(len(X), batch_size, drop_last)
     optimizer = _make_optimizer(model, lr, optimizer)
     _check_scheduler(scheduler, optimizer)
     if validation_data is not None:
         X_val, y_val = _check_validation_data(model, validation_data)
     rng = check_seed(seed)
-    batches, history = _Batches(X, y, batch_size), History()
+    batches, history = _Batches((X, y) if w is None else (X, y, w), batch_size), History()
     for epoch in range(epochs):
         order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
         start = time.perf_counter()
@@ -207,13 +231,13 @@ def fit(
 def _run_epoch(model, optimizer, batches, epoch):
     """One pass over the batches; returns the mean loss per sample."""
     total, seen = 0.0, 0
-    for step, (X_batch, y_batch) in enumerate(batches, start=1):
-        loss, grads = model.loss_grad(X_batch, y_batch)
+    for step, batch in enumerate(batches, start=1):
+        loss, grads = model.loss_grad(*batch)  # batch: (X_b, y_b) or (X_b, y_b, w_b)
         if not math.isfinite(loss):
             raise TrainingDiverged(loss, epoch + 1, step, optimizer.lr)
         optimizer.step(grads)
-        total += loss * len(X_batch)
-        seen += len(X_batch)
+        total += loss * len(batch[0])
+        seen += len(batch[0])
     return total / seen
 
 
@@ -227,13 +251,14 @@ def _progress_line(history, epoch, epochs, model):
 
 
 # ---- the full-batch optimum ------------------------------------------------------------------
-def fit_lbfgs(model, X, y, *, l2=0.0, tol=1e-10, max_iter=10_000):
+def fit_lbfgs(model, X, y, *, l2=0.0, tol=1e-10, max_iter=10_000, sample_weight=None):
     """Minimise the model's full-batch loss plus an L2 term with L-BFGS-B: what SGD should approach.
 
         minimise over θ:  J(θ) = L(θ; X, y) + (l2 / 2)·Σ ‖W‖²      (biases are not penalised)
         ∇J = ∇L + l2·W,   with L, ∇L from ``model.loss_grad(X, y)``
 
-    With ``l2 = 1 / (C·N)`` this is scikit-learn's ``LogisticRegression(C=C)`` objective divided by N.
+    With ``l2 = 1 / (C·Σwₙ)`` (Σwₙ = N without weights) this is scikit-learn's
+    ``LogisticRegression(C=C)`` objective divided by Σwₙ; ``sample_weight`` makes L the weighted mean.
     X: (N, D) or (N, H, W), raw, as for ``fit``; y: (N,). The params are set to the optimum
     found, starting from their current values. Stops when every |∂J/∂θᵢ| ≤ tol; ``success`` is
     False when float64 allows no further progress. Returns scipy's ``OptimizeResult``: ``fun`` = J,
@@ -242,56 +267,5 @@ def fit_lbfgs(model, X, y, *, l2=0.0, tol=1e-10, max_iter=10_000):
     check_number(l2, "l2", low=0)
     check_number(tol, "tol", low=0, low_open=True)
     check_number(max_iter, "max_iter", low=1, integer=True)
-    X, y = _check_training_data(model, X, y)
-    result = scipy.optimize.minimize(
-        _objective(*_prepared_once(model, X), y, l2),
-        _flatten(model.params),
-        method="L-BFGS-B",
-        jac=True,
-        options={"maxiter": max_iter, "ftol": 0.0, "gtol": tol, "maxfun": 2 * max_iter},
-    )
-    _unflatten_into(result.x, model.params)
-    return result
-
-
-def _prepared_once(model, X):
-    """(model′, X′) with model′.loss_grad(X′, y) == model.loss_grad(X, y), X prepared only once.
-
-    X′ = model.prepare(X), and model′ a shallow copy of the model without its transform: the
-    same parameter arrays, reading X′ as it is. Each L-BFGS iteration then skips the transform
-    and its copy of X (MNIST, 60000 × 784 uint8: 390 → 118 ms per call).
-    """
-    if not hasattr(model, "prepare"):
-        return model, X
-    plain = copy.copy(model)
-    plain.transform = None
-    return plain, model.prepare(X)
-
-
-def _objective(model, X, y, l2):
-    """θ ↦ (J(θ), ∇J(θ)) in float64, as scipy's ``jac=True`` wants."""
-    params = model.params
-    penalised = [name for name in params if str(name).rsplit(".", 1)[-1] not in BIAS_NAMES]
-
-    def objective(theta):
-        _unflatten_into(theta, params)
-        loss, grads = model.loss_grad(X, y)
-        for name in penalised if l2 else ():
-            loss += 0.5 * l2 * float(np.sum(np.square(params[name], dtype=np.float64)))
-            grads[name] = grads[name] + l2 * params[name]
-        return float(loss), _flatten(grads)
-
-    return objective
-
-
-def _flatten(params):
-    """One float64 vector θ holding every parameter, in ``params`` order."""
-    return np.concatenate([np.ravel(p).astype(np.float64) for p in params.values()])
-
-
-def _unflatten_into(theta, params):
-    """Copy the slices of θ back into the live parameter arrays (cast to their dtype)."""
-    offset = 0
-    for p in params.values():
-        p[...] = theta[offset : offset + p.size].reshape(p.shape)
-        offset += p.size
+    X, y, w = _check_training_data(model, X, y, sample_weight)
+    return lbfgs.minimize(model, X, y, w, l2=l2, tol=tol, max_iter=max_iter)

@@ -120,17 +120,19 @@ NETWORKS = [
 ]
 
 LOSSES = [
-    case("mse_loss-target-broadcast", losses.mse_loss, ValueError, "target", input=np.zeros((4, 1)), target=BINARY),
+    case("mse_loss-target-string", losses.mse_loss, TypeError, "target", input=X, target=X_STRING),
     case("mse_loss-input-object", losses.mse_loss, TypeError, "input", input=X_OBJECT, target=X),
-    case("mse_loss_grad-input-empty", losses.mse_loss_grad, ValueError, "input", input=[], target=[]),
-    case("bce-target-outside-0-1", losses.binary_cross_entropy_with_logits, ValueError, "target",
-         input=BINARY, target=BINARY + 0.5),
-    case("bce_grad-target-nan", losses.binary_cross_entropy_with_logits_grad, ValueError, "target",
-         input=BINARY, target=[0.0, np.nan, 0.0, 1.0]),
-    case("bce-pos_weight-negative", losses.binary_cross_entropy_with_logits, ValueError, "pos_weight",
-         input=BINARY, target=BINARY, pos_weight=-1.0),
-    case("cross_entropy-input-1d", losses.cross_entropy, ValueError, "input", input=X_1D, target=[0]),
-    case("cross_entropy-input-inf", losses.cross_entropy, ValueError, "input", input=X_INF, target=LABELS),
+    case("mse_loss_grad-reduction-unknown", losses.mse_loss_grad, ValueError, "reduction",
+         input=X, target=X, reduction="avg"),
+    case("bce-target-other-shape", losses.binary_cross_entropy_with_logits, ValueError, "target",
+         input=BINARY, target=X),
+    case("bce_grad-weight-not-broadcastable", losses.binary_cross_entropy_with_logits_grad, ValueError, "weight",
+         input=X, target=X, weight=np.ones(4)),
+    case("bce-pos_weight-enlarges-input", losses.binary_cross_entropy_with_logits, ValueError, "pos_weight",
+         input=BINARY, target=BINARY, pos_weight=np.ones((2, 4))),
+    case("cross_entropy-input-0d", losses.cross_entropy, ValueError, "input", input=0.0, target=0),
+    case("cross_entropy-target-float-labels", losses.cross_entropy, TypeError, "target",
+         input=X, target=[0.0, 1.0, 2.0, 1.0]),
     case("cross_entropy-target-label-3", losses.cross_entropy, ValueError, "target", input=X, target=[0, 1, 3, 1]),
     case("cross_entropy_grad-target-short", losses.cross_entropy_grad, ValueError, "target",
          input=X, target=LABELS[:3]),
@@ -138,6 +140,9 @@ LOSSES = [
          input=X, target=LABELS, weight=np.ones(2)),
     case("cross_entropy-reduction-unknown", losses.cross_entropy, ValueError, "reduction",
          input=X, target=LABELS, reduction="batchmean"),
+    case("nll_loss-target-label-3", losses.nll_loss, ValueError, "target", input=X, target=[0, 1, 3, 1]),
+    case("nll_loss_grad-weight-other-dtype", losses.nll_loss_grad, TypeError, "weight",
+         input=X, target=LABELS, weight=np.ones(3, np.float32)),
 ]
 
 OPTIMIZER = [

@@ -37,7 +37,8 @@ def more_ops(a, b):
 def run_on_both(expression, *values):
     """(scratch output, input grads) and (torch output, input grads) of expression at ``values``."""
     results = []
-    for make in (lambda v: Tensor(v, requires_grad=True), lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)):
+    makers = (lambda v: Tensor(v, requires_grad=True), lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
+    for make in makers:
         leaves = [make(v) for v in values]
         out = expression(*leaves)
         out.backward()

@@ -82,6 +82,40 @@ def test_loss_grad_is_forward_plus_losses_module_by_the_chain_rule(problem):
     np.testing.assert_allclose(grads["b"], upstream.sum(axis=0), rtol=1e-10, atol=1e-14)
 
 
+@given(any_problem(), st.data())
+def test_weighted_loss_grad_matches_finite_differences_and_the_per_sample_losses(problem, data):
+    """With sample_weight w: L = mean(wₙ·ℓₙ), the ℓₙ from scratch.losses with reduction="none"."""
+    model, X, y = problem
+    w = data.draw(arrays(np.float64, len(X), elements=st.floats(0, 4)))
+    name = type(model.criterion).function.__name__
+    per_sample = getattr(losses, name)(model.forward(X), y, reduction="none")
+    loss, grads = model.loss_grad(X, y, sample_weight=w)
+    assert loss == pytest.approx(np.mean(w * per_sample), rel=1e-12, abs=1e-14)
+    assert model.loss(X, y, sample_weight=w) == pytest.approx(loss, rel=1e-12, abs=1e-14)
+    for param_name, param in model.params.items():
+        expected = numerical_gradient(lambda _: model.loss(X, y, sample_weight=w), param)
+        np.testing.assert_allclose(grads[param_name], expected, rtol=1e-5, atol=1e-7, err_msg=param_name)
+
+
+@given(any_problem())
+def test_sample_weights_of_one_give_bit_for_bit_the_unweighted_loss_and_gradients(problem):
+    model, X, y = problem
+    loss, grads = model.loss_grad(X, y)
+    weighted_loss, weighted_grads = model.loss_grad(X, y, sample_weight=np.ones(len(X)))
+    assert weighted_loss == loss
+    for name in grads:
+        np.testing.assert_array_equal(weighted_grads[name], grads[name])
+
+
+@pytest.mark.parametrize("kind", ["linear", "logistic", "softmax"])
+def test_a_bad_sample_weight_is_refused_naming_it(kind):
+    model, X, y = make_model(kind, 3), np.ones((4, 3)), make_targets(kind, 4)
+    with pytest.raises(ValueError, match="sample_weight"):
+        model.loss_grad(X, y, sample_weight=np.ones(5))
+    with pytest.raises(ValueError, match="sample_weight"):
+        model.loss(X, y, sample_weight=[1.0, np.nan, 1.0, 1.0])
+
+
 TORCH_LOSSES = {"linear": "MSELoss", "logistic": "BCEWithLogitsLoss", "softmax": "CrossEntropyLoss"}
 
 

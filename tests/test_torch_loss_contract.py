@@ -55,8 +55,8 @@ def common_nn_new_module_tests():
     # bce_with_logistic_legacy_enum_test passes the deprecated reduce=False, i.e. reduction="none"
     for desc in ("legacy_enum", "no_reduce"):
         yield config(f"common_nn.BCEWithLogitsLoss_{desc}", BCE, logits(), binary(15, 10), reduction="none")
-    yield config("common_nn.BCEWithLogitsLoss_no_reduce_scalar", BCE, torch.rand((), dtype=DOUBLE).clamp(2.8e-2, 1 - 2.8e-2),
-                 binary(()), reduction="none")
+    scalar = torch.rand((), dtype=DOUBLE).clamp(2.8e-2, 1 - 2.8e-2)
+    yield config("common_nn.BCEWithLogitsLoss_no_reduce_scalar", BCE, scalar, binary(()), reduction="none")
     for desc, shape in (("", (2, 3, 4, 5)), ("_scalar", ())):
         yield config(f"common_nn.MSELoss_no_reduce{desc}", MSE, torch.randn(shape, dtype=DOUBLE),
                      torch.randn(shape, dtype=DOUBLE), reduction="none")

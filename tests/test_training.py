@@ -217,6 +217,61 @@ def test_a_bad_label_in_the_last_batch_is_refused_before_the_first_update(where)
     assert not model.params["W"].any()
 
 
+# ---- sample weights -------------------------------------------------------------------------------------
+def repeated(X, y, counts):
+    """Each row n repeated counts[n] times: what integer sample weights must be equivalent to."""
+    return np.repeat(X, counts, axis=0), np.repeat(y, counts)
+
+
+def test_integer_sample_weights_are_repeated_rows_for_lbfgs_and_full_batch_sgd():
+    X, y = binary_data(n=60)
+    counts = np.random.default_rng(0).integers(0, 4, len(X))  # 0 leaves the sample out
+    for train in (
+        lambda m, *data, **w: fit_lbfgs(m, *data, l2=0.1, tol=1e-12, **w),
+        lambda m, *data, **w: fit(m, *data, epochs=30, batch_size=len(data[0]), lr=0.5, **w),
+    ):
+        weighted, reference = LogisticRegression(2), LogisticRegression(2)
+        train(weighted, X, y, sample_weight=counts)
+        train(reference, *repeated(X, y, counts))
+        np.testing.assert_allclose(weighted.params["W"], reference.params["W"], rtol=1e-9)
+        np.testing.assert_allclose(weighted.params["b"], reference.params["b"], rtol=1e-9)
+
+
+class WeightRecorder(BatchRecorder):
+    def loss_grad(self, X, y, sample_weight):
+        self.batches.append((y.copy(), sample_weight.copy()))
+        return 1.0, {"W": np.zeros(1)}
+
+
+def test_each_minibatch_gets_its_rows_weights_rescaled_to_mean_one_over_the_data():
+    """Weights w / mean(w): a batch of one keeps its weight, and a batch's loss estimates Σwℓ / Σw."""
+    y, w = np.arange(10), np.arange(10) + 1.0
+    model = WeightRecorder()
+    fit(model, y.reshape(-1, 1), y, epochs=2, batch_size=3, lr=0.1, seed=0, sample_weight=w)
+    assert sorted(np.concatenate([labels for labels, _ in model.batches])) == sorted(np.tile(y, 2))
+    for labels, weights in model.batches:
+        np.testing.assert_allclose(weights, w[labels] / w.mean(), rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [(-np.ones(200), "≥ 0"), (np.zeros(200), "not all zero"), (np.ones(199), r"shape \(200,\)"), ([[1.0]] * 200, "1-D")],
+)
+def test_bad_sample_weights_are_refused_before_any_update(weights, message):
+    X, y = regression_data()
+    model = LinearRegression(3)
+    for train in (lambda: fit(model, X, y, epochs=1, batch_size=8, lr=0.1, sample_weight=weights),
+                  lambda: fit_lbfgs(model, X, y, sample_weight=weights)):
+        with pytest.raises(ValueError, match=f"sample_weight.*{message}"):
+            train()
+    assert not model.params["W"].any()
+
+
+def test_sample_weight_on_a_model_without_it_raises_a_type_error():
+    with pytest.raises(TypeError, match="sample_weight needs a model whose loss_grad takes sample_weight"):
+        fit(BatchRecorder(), np.ones((4, 1)), np.ones(4), epochs=1, batch_size=2, lr=0.1, sample_weight=np.ones(4))
+
+
 # ---- one preprocessing path: fit, loss, score, predict read samples the same way ---------------------
 def test_uint8_images_and_memmap_train_identically_to_the_pixels_divided_by_255(tmp_path):
     X, y = tiny_images()

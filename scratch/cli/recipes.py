@@ -2,8 +2,10 @@
 
 ``RECIPES`` maps (model, data) to settings; ("*", "images") and ("*", "tabular") are the
 fallbacks. The command line and ``benchmarks/`` both read them through ``recipe_for``.
-The image recipes were chosen by their accuracy on the validation split (held out of the
-training split), never by the test split; see README for the test accuracy they reach.
+Recipes are judged on the validation split (held out of the training split), never on the
+test split: Fashion-MNIST's is the best mean validation accuracy over seeds 0–2 of a grid
+(batch 32/64/128 × lr 0.01–0.1 × 6/10/15 epochs, momentum 0.9, cosine); MNIST's kept its
+settings, within 0.1 % of that grid's best on validation. README gives their test accuracy.
 """
 
 from scratch._validation import check_choice

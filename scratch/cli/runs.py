@@ -88,9 +88,11 @@ def check_out(out, overwrite):
         raise ValueError(f"--out {shown} is a file, not a run folder; choose a folder name.")
     if (out / RUN_FILE).is_file():
         if not overwrite:
-            raise ValueError(f"--out {shown} already holds a run; pass --overwrite to replace it, or choose another --out.")
+            raise ValueError(f"--out {shown} already holds a run; pass --overwrite to replace it, "
+                             "or choose another --out.")
     elif any(out.iterdir()):
-        raise ValueError(f"--out {shown} is a folder with files but no {RUN_FILE}, not a scratch run; choose another --out.")
+        raise ValueError(f"--out {shown} is a folder with files but no {RUN_FILE}, not a scratch run; "
+                         "choose another --out.")
     return out
 
 
@@ -106,7 +108,12 @@ def _run_folder(out):
         old = out.parent / f".scratch-{secrets.token_hex(6)}.old"
         if out.exists():
             os.rename(out, old)  # the previous run (or an empty folder) steps aside…
-        os.rename(temporary, out)  # …and the complete new one takes its place
+        try:
+            os.rename(temporary, out)  # …and the complete new one takes its place
+        except BaseException:
+            if old.exists():
+                os.rename(old, out)
+            raise
         fsync_directory(out.parent)
         shutil.rmtree(old, ignore_errors=True)
     finally:
@@ -125,12 +132,14 @@ def load_run(run_dir):
     """(model, task, run) of a run folder written by train_run."""
     run_dir = Path(run_dir)
     if not (run_dir / RUN_FILE).is_file():
-        raise FileNotFoundError(f"{run_dir} is not a run folder: it has no {RUN_FILE} (write one with 'scratch train').")
+        raise FileNotFoundError(f"{run_dir} is not a run folder: it has no {RUN_FILE} "
+                                "(write one with 'scratch train').")
     try:
         run = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
         task = load_task(**run["task"])
     except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{run_dir / RUN_FILE} is damaged ({type(exc).__name__}: {exc}); train the run again.") from None
+        message = f"{run_dir / RUN_FILE} is damaged ({type(exc).__name__}: {exc}); train the run again."
+        raise ValueError(message) from None
     return persistence.load(run_dir / MODEL_FILE), task, run
 
 

@@ -19,8 +19,9 @@ from scratch.images import load_image
 from scratch.preprocessing import PIXEL_MAX
 
 INPUT_HELP = (
-    "image runs: an image file, .npy or .csv of raw pixel intensities, whole numbers 0-255 (white on black), "
-    "one 28 x 28 image or rows of 784 values; tabular runs: .npy or .csv of raw feature rows"
+    "image runs: an image file, .npy or .csv of raw pixel intensities, whole numbers 0-255 (white on black; "
+    "other values are refused), one 28 x 28 image or rows of 784 values; tabular runs: .npy or .csv of raw "
+    "feature rows, which the saved model standardises"
 )
 
 
@@ -41,7 +42,8 @@ def read_samples(path, task):
                 f"Image.open(path).convert('L').resize({task.image_shape[::-1]}) (ImageOps.invert for dark on light)."
             )
     else:
-        raise ValueError(f"--input must be a .npy or .csv file of feature rows for data {task.data!r}; got {path.name}.")
+        raise ValueError(f"--input must be a .npy or .csv file of feature rows for data {task.data!r}; "
+                         f"got {path.name}.")
     if X.size == 0:
         raise ValueError(f"{path} holds no samples.")
     if task.image_shape is not None:
@@ -49,7 +51,8 @@ def read_samples(path, task):
     if X.shape in (task.image_shape, (task.n_features,)):  # a single sample
         X = X[None]
     if X.ndim < 2 or int(np.prod(X.shape[1:])) != task.n_features:
-        expected = f"{_size(task)} images or rows of {task.n_features}" if task.image_shape else f"rows of {task.n_features}"
+        expected = f"{_size(task)} images or rows of " if task.image_shape else "rows of "
+        expected += str(task.n_features)
         raise ValueError(f"{path} holds samples of shape {X.shape[1:]}; the run expects {expected} values.")
     return X
 

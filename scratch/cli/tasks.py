@@ -94,8 +94,8 @@ def load_task(data, *, model="softmax", features=None, positive_class=None, test
     kind = criterion_kind(MODELS[model].criterion_class) if model in MODELS else None
     if positive_class is not None and kind != "binary":
         raise ValueError(
-            f"positive_class applies to binary models ({_binary_models()}); model {model!r} is not one. "
-            "Leave --positive-class out."
+            f"positive_class applies to binary models ({', '.join(_models_for('binary'))}); "
+            f"model {model!r} is not one. Leave --positive-class out."
         )
     rng = check_seed(seed)
     task = _image_task(data) if data in IMAGE_DATA else _tabular_task(data, features, test_fraction, seed, rng)
@@ -103,16 +103,16 @@ def load_task(data, *, model="softmax", features=None, positive_class=None, test
     if kind == "binary":
         _as_binary(task, positive_class)
     elif kind is not None and kind != task.kind:
-        fitting = [name for name, cls in MODELS.items() if criterion_kind(cls.criterion_class) == task.kind]
         raise ValueError(
-            f"model {model!r} is a {kind} model; data {data!r} is a {task.kind} set. Use {' or '.join(fitting)}."
+            f"model {model!r} is a {kind} model; data {data!r} is a {task.kind} set. "
+            f"Use {' or '.join(_models_for(task.kind))}."
         )
     task.settings = settings
     return task
 
 
-def _binary_models():
-    return ", ".join(name for name, cls in MODELS.items() if criterion_kind(cls.criterion_class) == "binary")
+def _models_for(kind):
+    return [name for name, cls in MODELS.items() if criterion_kind(cls.criterion_class) == kind]
 
 
 def _image_task(data):
@@ -209,7 +209,8 @@ def parse_sequential(spec, in_features, out_features, *, seed=0, dtype=np.float6
             last_dense = all(not t.startswith("dense") for t in tokens[i + 1:])
             n_out = _units(units, token) if units else (out_features if last_dense else None)
             if n_out is None:
-                raise ValueError(f"model spec: only the last dense layer may omit its units; got {token!r} in {spec!r}.")
+                raise ValueError(f"model spec: only the last dense layer may omit its units; "
+                                 f"got {token!r} in {spec!r}.")
             net.append(Linear(width, n_out, seed=rng, dtype=dtype))
             width = n_out
         else:

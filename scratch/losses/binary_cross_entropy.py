@@ -1,4 +1,7 @@
-"""Binary cross-entropy on logits, as torch.nn.functional.binary_cross_entropy_with_logits."""
+"""Binary cross-entropy on logits, as torch.nn.functional.binary_cross_entropy_with_logits.
+
+Derivation, step by step: docs/lecture/derivations.md#2-logistic-regression-the-binary-cross-entropy-through-the-sigmoid
+"""
 
 import numpy as np
 

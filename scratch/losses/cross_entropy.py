@@ -4,6 +4,8 @@ input holds one score per class along axis 1: (N, C); (N, C, d1, …, dk), a dis
 every position (pixels, tokens); or (C,), one unbatched sample. Class-index targets have input's
 shape without the class axis: (N,), (N, d1, …, dk) or (). Probability targets (cross_entropy
 only) have input's shape. Inside, each position is one row of an (M, C) matrix, classes last.
+
+Derivation, step by step: docs/lecture/derivations.md#3-softmax-and-the-cross-entropy
 """
 
 import numpy as np
@@ -25,12 +27,22 @@ def _unrows(rows, shape):
     return np.moveaxis(rows.reshape(shape[:1] + shape[2:] + shape[1:2]), -1, 1)
 
 
+def _n_classes(x):
+    """C, the length of input's class axis: axis 1, or axis 0 of one unbatched sample (C,)."""
+    return x.shape[0 if x.ndim == 1 else 1]
+
+
+def _output_shape(x):
+    """The shape of reduction='none': input's without its class axis."""
+    return x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+
+
 def _class_parts(input, target, weight, ignore_index, reduction):
     """input x, target t, class weights w (C,) (default 1) and the reduction, each checked."""
     x = check_array(input, "input", allow_empty=True, finite=False)
     if x.ndim == 0:
         raise ValueError("input must hold class scores, (N, C), (N, C, d1, …, dk) or (C,); got a 0-d array.")
-    n_classes = x.shape[0 if x.ndim == 1 else 1]
+    n_classes = _n_classes(x)
     t = check_array(target, "target", dtype="any", allow_empty=True, finite=False)
     check_number(ignore_index, "ignore_index", integer=True)
     if weight is None:
@@ -44,11 +56,6 @@ def _class_parts(input, target, weight, ignore_index, reduction):
     if w.shape != (n_classes,):
         raise ValueError(f"weight must hold one value per class, shape ({n_classes},); got shape {w.shape}.")
     return x, t, w, check_reduction(reduction)
-
-
-def _output_shape(x):
-    """The shape of reduction='none': input's without its class axis."""
-    return x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
 
 
 def _class_indices(x, t, ignore_index):
@@ -65,12 +72,12 @@ def _class_indices(x, t, ignore_index):
         )
     labels = t.reshape(-1).astype(np.int64)
     if labels.size:
-        check_labels(labels, "target", x.shape[0 if x.ndim == 1 else 1], ignore_index=ignore_index)
+        check_labels(labels, "target", _n_classes(x), ignore_index=ignore_index)
     kept = labels != ignore_index
     return np.where(kept, labels, 0), kept
 
 
-def _nll_value(log_p, labels, kept, w, eps, reduction, shape):
+def _class_index_value(log_p, labels, kept, w, eps, reduction, shape):
     """(1 − ε)·R(nll) + ε/C·R(smooth) (R(nll) alone for ε ≤ 0), R the reduction, over kept rows m:
 
         nllₘ = −w[yₘ]·log pₘ[yₘ],   smoothₘ = −Σ_c w_c·log pₘ[c],   'mean' denominator Σₘ w[yₘ]
@@ -86,7 +93,7 @@ def _nll_value(log_p, labels, kept, w, eps, reduction, shape):
     return (1 - eps) * value + eps / log_p.shape[1] * reduce(smooth.reshape(shape), reduction, denominator)
 
 
-def _nll_grad(rows, labels, kept, w, eps, reduction):
+def _class_index_grad(rows, labels, kept, w, eps, reduction):
     """G = ∂(reduced loss)/∂log p, (M, C) like ``rows``: G[m, yₘ] = −(1 − ε)·w[yₘ]·sₘ, and for ε > 0
     −ε/C·w_c·sₘ more in every class c; sₘ = [m kept] / Σ w[y] for 'mean', [m kept] otherwise.
 
@@ -118,13 +125,13 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     (N, d1, …, dk) or (); weight: (C,), any sign. 'mean' over zero total weight is nan (0/0).
     """
     x, labels, kept, w, reduction = _nll_parts(input, target, weight, ignore_index, reduction)
-    return _nll_value(_rows(x), labels, kept, w, 0, reduction, _output_shape(x))
+    return _class_index_value(_rows(x), labels, kept, w, 0, reduction, _output_shape(x))
 
 
 def nll_loss_grad(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """∂ℓₙ/∂input[n, c] = −w[yₙ]·[c = yₙ]·[yₙ kept]; divided by Σ w[yₙ] over kept n for 'mean'."""
     x, labels, kept, w, reduction = _nll_parts(input, target, weight, ignore_index, reduction)
-    return _unrows(_nll_grad(_rows(x), labels, kept, w, 0, reduction), x.shape)
+    return _unrows(_class_index_grad(_rows(x), labels, kept, w, 0, reduction), x.shape)
 
 
 # ---------------------------------------------------------------- cross-entropy on logits
@@ -137,7 +144,9 @@ def _cross_entropy_parts(input, target, weight, ignore_index, reduction, label_s
     if t.shape != x.shape:
         return x, w, eps, reduction, _class_indices(x, t, ignore_index), None
     if t.dtype.kind != "f":
-        raise TypeError(f"target of class probabilities (input's shape {x.shape}) must hold floats; got dtype {t.dtype}.")
+        raise TypeError(
+            f"target of class probabilities (input's shape {x.shape}) must hold floats; got dtype {t.dtype}."
+        )
     if ignore_index >= 0:
         raise ValueError(
             f"ignore_index={ignore_index} is only supported for class-index targets; got class probabilities "
@@ -155,14 +164,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
     Shapes as in ``nll_loss``; probability targets t have input's shape and any real values.
     label_smoothing ε ≤ 1 mixes in the uniform distribution. 'mean' divides by Σ w[yₙ] over the
-    samples whose target is not ``ignore_index`` (nan when that is 0), or by the number of rows
-    for probabilities. Confident logits, even ±1e308, are exact: log p = −inf is never weighed by 0.
+    samples whose target is not ``ignore_index`` (nan when that is 0), or by N·d1⋯dk (the number
+    of distributions) for probabilities. Confident logits, even ±1e308, are exact: log p = −inf is never weighed by 0.
     """
     x, w, eps, reduction, indices, q = _cross_entropy_parts(input, target, weight, ignore_index, reduction,
                                                             label_smoothing)
     log_p = log_softmax(_rows(x))
     if q is None:
-        return _nll_value(log_p, *indices, w, eps, reduction, _output_shape(x))
+        return _class_index_value(log_p, *indices, w, eps, reduction, _output_shape(x))
     with silent():
         per_row = -(q * log_p).sum(axis=1)
     return reduce(per_row.reshape(_output_shape(x)), reduction, len(q))
@@ -171,15 +180,15 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 def cross_entropy_grad(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """∂L/∂zₙ = G[n] − softmax(zₙ)·Σ_c G[n, c], the backward of log-softmax of G = ∂L/∂log p:
 
-        G = −q / N for probabilities ('mean'), ``_nll_grad``'s for class indices.
+        G = −q / N for probabilities ('mean'), ``_class_index_grad``'s for class indices.
     Plain case (no weight, no smoothing): (softmax(z) − onehot(y)) / N.
     """
     x, w, eps, reduction, indices, q = _cross_entropy_parts(input, target, weight, ignore_index, reduction,
                                                             label_smoothing)
     z = _rows(x)
     if q is None:
-        G = _nll_grad(z, *indices, w, eps, reduction)
+        G = _class_index_grad(z, *indices, w, eps, reduction)
     else:
-        G = -q / len(q) if reduction == "mean" and len(q) else -q
+        G = -q / len(q) if reduction == "mean" else -q
     with silent():
         return _unrows(G - softmax(z) * G.sum(axis=1, keepdims=True), x.shape)

@@ -1,4 +1,7 @@
-"""Mean squared error, as torch.nn.functional.mse_loss."""
+"""Mean squared error, as torch.nn.functional.mse_loss.
+
+Derivation, step by step: docs/lecture/derivations.md#1-linear-regression-and-the-mean-squared-error
+"""
 
 import warnings
 
@@ -25,7 +28,8 @@ def _mse_parts(input, target, reduction):
         try:
             np.broadcast_shapes(x.shape, t.shape)
         except ValueError:
-            raise ValueError(f"target of shape {t.shape} does not broadcast against input of shape {x.shape}.") from None
+            message = f"target of shape {t.shape} does not broadcast against input of shape {x.shape}."
+            raise ValueError(message) from None
     return x, t, reduction
 
 

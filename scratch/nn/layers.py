@@ -8,6 +8,8 @@ both uses' gradients, as in PyTorch. The public ``forward(x)``/``backward(g)`` c
 input, keep the ctx of the last call on the layer and store ``layer.grads`` (keyed like
 ``layer.params``, replaced by every backward). Shapes: x (N, in) → (N, out) for Linear;
 activations keep the shape. Every layer keeps its float dtype (float32 stays float32).
+
+Derivations, step by step: docs/lecture/derivations.md#4-the-linear-layer and #5-relu-sigmoid-and-softmax-layers
 """
 
 import numpy as np

@@ -40,7 +40,7 @@ class _Loss(Module):
         self._last_call = None
 
     def forward(self, input, target):
-        value = self.function(input, target, **self.options)
+        value = self.function(input, target, **self._options_for(input))
         self._last_call = (input, target)
         return value
 
@@ -48,7 +48,18 @@ class _Loss(Module):
         """∂loss/∂input for the last call, in input's shape."""
         if self._last_call is None:
             raise RuntimeError(f"{type(self).__name__}: call criterion(input, target) before backward().")
-        return self.gradient(*self._last_call, **self.options)
+        input, target = self._last_call
+        return self.gradient(input, target, **self._options_for(input))
+
+    def _options_for(self, input):
+        """The options, array ones cast to a float input's dtype (torch's buffers follow the module's dtype)."""
+        dtype = getattr(input, "dtype", None)
+        if dtype is None or dtype.kind != "f":
+            return self.options
+        return {
+            key: (np.asarray(value, dtype=dtype) if key in ARRAY_OPTIONS and value is not None else value)
+            for key, value in self.options.items()
+        }
 
     def config(self):
         return {

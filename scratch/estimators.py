@@ -1,0 +1,267 @@
+"""scratch's three regression models as scikit-learn estimators, for Pipeline, GridSearchCV, cross_val_score.
+
+    LinearRegressionEstimator    a regressor over scratch.models.LinearRegression
+    LogisticRegressionEstimator  LogisticRegression for two classes, SoftmaxRegression for more
+                                 (as sklearn.linear_model.LogisticRegression does)
+    SoftmaxRegressionEstimator   SoftmaxRegression, one output per class, for any number of classes
+
+Each is named after its model with "Estimator" appended, so that ``LogisticRegression`` stays
+the PyTorch-style model (n_features up front, ``forward``, ``params``, ``loss_grad``) and is
+never mistaken for the estimator, nor either for scikit-learn's class of the same name. An
+estimator keeps hyper-parameters in ``__init__`` as given, checks them in ``fit``, and holds
+the fitted model in ``model_``, where every formula stays: ``fit`` runs ``scratch.training``'s
+drivers on the model's ``loss_grad``; predictions read the model's outputs and its criterion.
+
+    solver="lbfgs"  minimise L + ‖W‖² / (2·C·Σw) (classifiers: scikit-learn's LogisticRegression(C))
+                    or L + α·‖w‖² / Σw (regressor: Ridge(alpha); alpha=0 is plain least squares),
+                    L the (weighted) mean loss, biases unpenalised: ``fit_lbfgs``, full batch.
+    solver="sgd"    the lecture's loop ``fit``: SGD(lr, momentum, weight_decay), epochs,
+                    batch_size, shuffled by random_state.
+
+scikit-learn is optional (``pip install scratch[sklearn]``): when it is importable the estimators
+are its BaseEstimator and mixins, with its tags, NotFittedError and warnings; without it a
+minimal stand-in gives get_params, set_params and an unweighted score.
+"""
+
+import inspect
+import warnings
+
+import numpy as np
+import scipy.sparse
+
+from scratch._validation import check_array, check_choice, check_dtype, check_number, check_seed
+from scratch.metrics import accuracy, r2_score
+from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
+from scratch.optim import SGD
+from scratch.training import _check_sample_weight, fit, fit_lbfgs
+
+__all__ = ["LinearRegressionEstimator", "LogisticRegressionEstimator", "SoftmaxRegressionEstimator", "NotFittedError"]
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+    from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
+except ImportError:  # the stand-in: the same names, as little as the estimators need
+
+    class NotFittedError(ValueError, AttributeError):
+        """A method that needs a fitted estimator was called before ``fit``."""
+
+    class ConvergenceWarning(UserWarning):
+        """L-BFGS stopped before the gradient reached ``tol``."""
+
+    class DataConversionWarning(UserWarning):
+        """y was given as a column (N, 1) and read as (N,)."""
+
+    class BaseEstimator:
+        """get_params/set_params over the ``__init__`` arguments, as scikit-learn's."""
+
+        def get_params(self, deep=True):
+            names = [name for name in inspect.signature(type(self).__init__).parameters if name != "self"]
+            return {name: getattr(self, name) for name in names}
+
+        def set_params(self, **params):
+            valid = self.get_params()
+            for name, value in params.items():
+                if name not in valid:
+                    raise ValueError(f"Invalid parameter {name!r} for {type(self).__name__}; valid: {sorted(valid)}.")
+                setattr(self, name, value)
+            return self
+
+        def __repr__(self):
+            return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+
+    class _StandInScore:
+        def score(self, X, y, sample_weight=None):
+            """scratch.metrics' accuracy (classifiers) or R² (regressor) of predict(X) against y."""
+            if sample_weight is not None:
+                raise TypeError("score(sample_weight=...) needs scikit-learn's metrics: pip install scikit-learn.")
+            return self._metric(y, self.predict(X))
+
+    class ClassifierMixin(_StandInScore):
+        _estimator_type, _metric = "classifier", staticmethod(accuracy)
+
+    class RegressorMixin(_StandInScore):
+        _estimator_type, _metric = "regressor", staticmethod(r2_score)
+
+
+class _Estimator(BaseEstimator):
+    """What the three estimators share: hyper-parameters, the two solvers, the checks on X."""
+
+    def __init__(self, *, solver="lbfgs", tol=1e-4, max_iter=1000, lr=0.1, epochs=50, batch_size=32,
+                 momentum=0.0, weight_decay=0.0, random_state=None, dtype=np.float64):
+        self.solver, self.tol, self.max_iter = solver, tol, max_iter
+        self.lr, self.epochs, self.batch_size = lr, epochs, batch_size
+        self.momentum, self.weight_decay = momentum, weight_decay
+        self.random_state, self.dtype = random_state, dtype
+
+    def fit(self, X, y, sample_weight=None):
+        """Learn the model from X: (N, D) and y: (N,); sample_weight: (N,) ≥ 0 or None. Returns self."""
+        check_choice(self.solver, "solver", ("lbfgs", "sgd"))
+        dtype, seed = check_dtype(self.dtype), check_seed(self.random_state, "random_state")
+        X = self._check_X(X, reset=True)
+        y = self._check_targets(_column_or_1d(y, type(self).__name__))
+        w = _check_sample_weight(sample_weight, len(X))
+        model = self._new_model(X.shape[1], dtype)
+        if self.solver == "lbfgs":
+            result = fit_lbfgs(model, X, y, l2=self._l2(len(X) if w is None else w.sum()), tol=self.tol,
+                               max_iter=self.max_iter, sample_weight=w)
+            if not result.success:
+                warnings.warn(f"L-BFGS did not reach tol={self.tol} ({result.message}); raise max_iter "
+                              f"(now {self.max_iter}) or scale the features.", ConvergenceWarning, stacklevel=2)
+            self.n_iter_ = result.nit
+        else:
+            optimizer = SGD(model.params, self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
+            fit(model, X, y, epochs=self.epochs, batch_size=self.batch_size, optimizer=optimizer, seed=seed,
+                sample_weight=w)
+            self.n_iter_ = self.epochs
+        self.model_ = model
+        return self
+
+    def _check_X(self, X, reset):
+        """X: (N, D) numeric and finite, kept in its dtype (uint8 stays pixels for the model to scale)."""
+        if scipy.sparse.issparse(X):
+            raise TypeError("X is a sparse matrix, but scratch's models need dense data: pass X.toarray().")
+        X = np.asarray(X)
+        if X.dtype.kind == "c":
+            raise ValueError("Complex data not supported: X holds complex numbers; pass real features.")
+        X = _objects_as_floats(X)
+        if X.ndim == 2 and X.shape[1] == 0:
+            raise ValueError(f"X has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
+        X = check_array(X, "X", ndim=2, dtype="any")
+        if reset:
+            self.n_features_in_ = X.shape[1]
+        elif X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input.")
+        return X
+
+    def _fitted(self, X):
+        """(model_, X checked against the features seen in fit); NotFittedError before fit."""
+        return self._fitted_model(), self._check_X(X, reset=False)
+
+    def _fitted_model(self):
+        if not hasattr(self, "model_"):
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                                 "appropriate arguments before using this estimator.")
+        return self.model_
+
+    @property
+    def coef_(self):
+        """The model's weights in scikit-learn's layout: (D,) regressor, (1, D) binary, (K, D) per class."""
+        weight = self._fitted_model().state_dict()["weight"]
+        return weight[0] if isinstance(self, RegressorMixin) else weight
+
+    @property
+    def intercept_(self):
+        """The model's biases: a float (regressor), (1,) binary, (K,) per class."""
+        bias = self._fitted_model().state_dict()["bias"]
+        return bias[0] if isinstance(self, RegressorMixin) else bias
+
+
+def _objects_as_floats(a):
+    """An object array of numbers as float64 (anything else raises numpy's TypeError); other arrays as they are."""
+    return a.astype(np.float64) if a.dtype.kind == "O" else a
+
+
+def _column_or_1d(y, name):
+    """y: (N,) as given; a column (N, 1) is read as (N,) with scikit-learn's DataConversionWarning."""
+    if y is None:
+        raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape "
+                      "of y to (n_samples,), for example using ravel().", DataConversionWarning, stacklevel=3)
+        return y.ravel()
+    return y
+
+
+class LinearRegressionEstimator(RegressorMixin, _Estimator):
+    """ŷ = Xw + b as a scikit-learn regressor; alpha is Ridge's L2 penalty (solver="lbfgs" only).
+
+    lr is smaller than the classifiers': the squared error's gradient grows with the features.
+    """
+
+    def __init__(self, *, alpha=0.0, solver="lbfgs", tol=1e-4, max_iter=1000, lr=0.01, epochs=50, batch_size=32,
+                 momentum=0.0, weight_decay=0.0, random_state=None, dtype=np.float64):
+        super().__init__(solver=solver, tol=tol, max_iter=max_iter, lr=lr, epochs=epochs, batch_size=batch_size,
+                         momentum=momentum, weight_decay=weight_decay, random_state=random_state, dtype=dtype)
+        self.alpha = alpha
+
+    def _l2(self, total_weight):
+        """fit_lbfgs's l2 for Ridge's α‖w‖² on the loss Σwₙ(ŷₙ − yₙ)², divided by Σw."""
+        return 2 * check_number(self.alpha, "alpha", low=0) / total_weight
+
+    def _check_targets(self, y):
+        return check_array(_objects_as_floats(y), "y", ndim=1)
+
+    def _new_model(self, n_features, dtype):
+        return LinearRegression(n_features, dtype=dtype)
+
+    def predict(self, X):
+        """ŷ = Xw + b: (N,)."""
+        model, X = self._fitted(X)
+        return model.predict(X)
+
+
+class _Classifier(ClassifierMixin, _Estimator):
+    """Labels of any kind → classes_ and indices 0…K−1; predictions map back through classes_."""
+
+    def __init__(self, *, C=1.0, solver="lbfgs", tol=1e-4, max_iter=1000, lr=0.1, epochs=50, batch_size=32,
+                 momentum=0.0, weight_decay=0.0, random_state=None, dtype=np.float64):
+        super().__init__(solver=solver, tol=tol, max_iter=max_iter, lr=lr, epochs=epochs, batch_size=batch_size,
+                         momentum=momentum, weight_decay=weight_decay, random_state=random_state, dtype=dtype)
+        self.C = C
+
+    def _l2(self, total_weight):
+        """fit_lbfgs's l2 for scikit-learn's C·Σwₙℓₙ + ‖W‖²/2, divided by C·Σw."""
+        return 1 / (check_number(self.C, "C", low=0, low_open=True) * total_weight)
+
+    def _check_targets(self, y):
+        """Sets classes_ (sorted labels); returns y as indices into it, (N,) int64."""
+        if y.ndim != 1:
+            raise ValueError(f"y must be a 1-D array of class labels; got shape {y.shape}.")
+        if y.dtype.kind in "biuf":
+            y = check_array(y, "y", dtype="any")
+            if y.dtype.kind == "f" and not np.array_equal(y, np.round(y)):
+                raise ValueError("Unknown label type: continuous. y holds real values such as "
+                                 f"{y[y != np.round(y)][0]}; a classifier needs class labels (integers or "
+                                 "strings). For real targets use LinearRegressionEstimator.")
+        self.classes_, indices = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y holds one class only ({self.classes_[0]!r}); a classifier needs at least two classes.")
+        return indices.reshape(-1)
+
+    def decision_function(self, X):
+        """Logits: z (N,) for two classes (class 1 where z > 0), Z (N, K) for more."""
+        model, X = self._fitted(X)
+        Z = model.forward(X)
+        return Z[:, 1] - Z[:, 0] if Z.ndim == 2 and Z.shape[1] == 2 else Z
+
+    def predict_proba(self, X):
+        """P(y = classes_[k] | x): (N, K), rows summing to 1."""
+        model, X = self._fitted(X)
+        p = model.predict_proba(X)
+        return np.column_stack([1 - p, p]) if p.ndim == 1 else p
+
+    def predict(self, X):
+        """The most probable class of each sample, from classes_: (N,)."""
+        model, X = self._fitted(X)
+        return self.classes_[model.predict(X)]
+
+
+class LogisticRegressionEstimator(_Classifier):
+    """σ(xw + b) for two classes, softmax(xW + b) for more, as a scikit-learn classifier.
+
+    C is scikit-learn's inverse L2 strength (solver="lbfgs" only): LogisticRegression(C) exactly.
+    """
+
+    def _new_model(self, n_features, dtype):
+        if len(self.classes_) == 2:
+            return LogisticRegression(n_features, dtype=dtype)
+        return SoftmaxRegression(n_features, len(self.classes_), dtype=dtype)
+
+
+class SoftmaxRegressionEstimator(_Classifier):
+    """softmax(xW + b) with one output per class, also for two, as a scikit-learn classifier."""
+
+    def _new_model(self, n_features, dtype):
+        return SoftmaxRegression(n_features, len(self.classes_), dtype=dtype)
