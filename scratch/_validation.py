@@ -27,8 +27,13 @@ def check_array(x, name, *, ndim=None, dtype="float", allow_empty=False, finite=
     "any" keeps a numeric dtype as it is. Object and string arrays are refused.
     ndim: an int or a tuple of allowed ints.
     """
+    if isinstance(x, np.ma.MaskedArray):  # np.asarray would silently drop the mask
+        raise TypeError(
+            f"{name} is a masked array; scratch does not read masks. Fill the masked values "
+            f"({name}.filled(value)) or drop those samples first."
+        )
     try:
-        arr = np.asarray(x)
+        arr = np.asarray(x)  # also turns an np.matrix into a plain array
     except (ValueError, TypeError) as exc:  # ragged nested lists
         raise ValueError(f"{name} must be a rectangular numeric array; got {_describe(x)} ({exc})") from None
     if arr.dtype.kind not in "biuf":
@@ -73,14 +78,18 @@ def _as_float(arr):
     return arr.astype(np.float64)
 
 
+INT64_LIMIT = 2**63  # |labels| at or beyond this do not fit in int64
+
+
 def _as_int(arr, name):
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.int64, copy=False)
     if arr.dtype.kind == "b":
         return arr.astype(np.int64)
-    if not np.isfinite(arr).all() or not np.array_equal(arr, np.round(arr)):
+    if arr.dtype.kind == "f" and (not np.isfinite(arr).all() or not np.array_equal(arr, np.round(arr))):
         raise ValueError(f"{name} must hold integer class labels; got non-integer values such as {_first_bad(arr)}.")
-    return arr.astype(np.int64)
+    if arr.size and (arr.max() >= INT64_LIMIT or arr.min() < -INT64_LIMIT):  # the user's value, not a wrapped one
+        big = arr.max() if arr.max() >= INT64_LIMIT else arr.min()
+        raise ValueError(f"{name} holds label {big}, far outside any class range (labels are integers 0…K−1).")
+    return arr.astype(np.int64, copy=False)
 
 
 def _first_bad(arr):

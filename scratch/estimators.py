@@ -77,10 +77,10 @@ except ImportError:  # the stand-in: the same names, as little as the estimators
             return self._metric(y, self.predict(X))
 
     class ClassifierMixin(_StandInScore):
-        _estimator_type, _metric = "classifier", staticmethod(accuracy)
+        _metric = staticmethod(accuracy)
 
     class RegressorMixin(_StandInScore):
-        _estimator_type, _metric = "regressor", staticmethod(r2_score)
+        _metric = staticmethod(r2_score)
 
 
 class _Estimator(BaseEstimator):
@@ -162,10 +162,10 @@ def _objects_as_floats(a):
     return a.astype(np.float64) if a.dtype.kind == "O" else a
 
 
-def _column_or_1d(y, name):
+def _column_or_1d(y, estimator_name):
     """y: (N,) as given; a column (N, 1) is read as (N,) with scikit-learn's DataConversionWarning."""
     if y is None:
-        raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None.")
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape "

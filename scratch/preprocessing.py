@@ -52,7 +52,7 @@ def infer_transform(X):
 
 def _as_rows(X, n_features, name):
     """A non-empty numeric array flattened to (N, D) with D == n_features."""
-    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == n_features and len(X) and X.dtype.kind in "biuf":
+    if type(X) is np.ndarray and X.ndim == 2 and X.shape[1] == n_features and len(X) and X.dtype.kind in "biuf":
         return X
     X = check_array(X, name, dtype="any", finite=False)
     if X.ndim < 2:
@@ -75,7 +75,8 @@ def as_float(X, dtype, name="X"):
     if X.dtype == dtype:
         return X
     X = check_array(X, name)
-    converted = X.astype(dtype)
+    with np.errstate(over="ignore"):  # an overflow is reported below, naming the range
+        converted = X.astype(dtype)
     if not np.isfinite(converted).all():
         raise ValueError(
             f"{name} holds values up to {np.abs(X).max():g} in magnitude, beyond the range of the model's "

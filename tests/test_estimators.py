@@ -47,12 +47,14 @@ if parametrize_with_checks is not None:
         check(estimator)
 
 
-def iris_data(labels=None, binary=False):
+def iris_data(labels=None, binary=False, standardize=False):
     """Iris X (150, 4) and y, the class indices replaced by ``labels``; ``binary``: classes 1 and 2 only."""
     iris = load_iris()
     X, y = iris.X, iris.y
     if binary:
         X, y = X[y > 0], y[y > 0]
+    if standardize:  # fewer L-BFGS iterations to a tight tol
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
     return X, (y if labels is None else np.asarray(labels)[y])
 
 
@@ -62,7 +64,7 @@ def iris_data(labels=None, binary=False):
 def test_lbfgs_fit_is_scikit_learn_logistic_regression_with_the_same_c_and_sample_weight(binary):
     from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
-    X, y = iris_data(binary=binary)
+    X, y = iris_data(binary=binary, standardize=True)
     w = np.random.default_rng(0).uniform(0, 2, len(X))
     ours = LogisticRegressionEstimator(C=0.5, tol=1e-9).fit(X, y, sample_weight=w)
     theirs = SklearnLogisticRegression(C=0.5, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
@@ -92,9 +94,9 @@ def test_lbfgs_fit_is_scikit_learn_ridge_with_the_same_alpha_and_sample_weight(a
 def test_the_estimator_is_its_scratch_model_fitted_by_fit_lbfgs_on_the_models_loss_grad():
     """One formula: the estimator adds no gradient of its own; l2 = 1 / (C·N)."""
     for binary, model in ((False, SoftmaxRegression(4, 3)), (True, LogisticRegression(4))):
-        X, y = iris_data(binary=binary)
-        estimator = LogisticRegressionEstimator(C=2.0, tol=1e-8).fit(X, y)
-        fit_lbfgs(model, X, y - binary, l2=1 / (2.0 * len(X)), tol=1e-8)
+        X, y = iris_data(binary=binary, standardize=True)
+        estimator = LogisticRegressionEstimator(C=2.0).fit(X, y)
+        fit_lbfgs(model, X, y - binary, l2=1 / (2.0 * len(X)), tol=1e-4, max_iter=1000)
         assert type(estimator.model_) is type(model)
         np.testing.assert_array_equal(estimator.coef_, model.state_dict()["weight"])
         np.testing.assert_array_equal(estimator.intercept_, model.state_dict()["bias"])
@@ -104,7 +106,7 @@ def test_the_estimator_is_its_scratch_model_fitted_by_fit_lbfgs_on_the_models_lo
 @needs_sklearn
 def test_pipeline_grid_search_over_lr_and_cross_val_score_match_scikit_learn_on_iris():
     """Tolerance: the L-BFGS fit has scikit-learn's objective, so the mean 5-fold accuracy agrees within
-    one sample (1/150); SGD, tuned over lr, within 0.05."""
+    one sample (1/150); SGD, tuned over lr, within 0.03."""
     from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
     from sklearn.model_selection import GridSearchCV, cross_val_score
     from sklearn.pipeline import make_pipeline
@@ -112,12 +114,12 @@ def test_pipeline_grid_search_over_lr_and_cross_val_score_match_scikit_learn_on_
 
     X, y = iris_data()
     sgd = make_pipeline(StandardScaler(), LogisticRegressionEstimator(solver="sgd", random_state=0))
-    search = GridSearchCV(sgd, {"logisticregressionestimator__lr": [0.001, 0.01, 0.1]}, cv=5).fit(X, y)
+    search = GridSearchCV(sgd, {"logisticregressionestimator__lr": [0.01, 0.1, 1.0]}, cv=5).fit(X, y)
     theirs = cross_val_score(make_pipeline(StandardScaler(), SklearnLogisticRegression()), X, y, cv=5)
     ours = cross_val_score(make_pipeline(StandardScaler(), LogisticRegressionEstimator()), X, y, cv=5)
-    assert search.best_params_["logisticregressionestimator__lr"] in (0.01, 0.1)  # 0.001 underfits in 50 epochs
+    assert search.best_params_["logisticregressionestimator__lr"] == 1.0  # 0.01 underfits in 50 epochs
     assert abs(ours.mean() - theirs.mean()) <= 1 / 150
-    assert abs(search.best_score_ - theirs.mean()) <= 0.05
+    assert abs(search.best_score_ - theirs.mean()) <= 0.03
     assert search.predict(X[:5]).tolist() == y[:5].tolist()
 
 
@@ -126,7 +128,7 @@ def test_pipeline_grid_search_over_lr_and_cross_val_score_match_scikit_learn_on_
 def test_clone_copies_the_hyper_parameters_and_not_the_fitted_model(estimator):
     from sklearn.base import clone
 
-    X, y = iris_data()
+    X, y = iris_data(standardize=True)
     fitted = clone(estimator).set_params(random_state=0).fit(X, y)
     copy = clone(fitted)
     assert copy.get_params() == fitted.get_params() and not hasattr(copy, "model_")
@@ -137,7 +139,7 @@ def test_clone_copies_the_hyper_parameters_and_not_the_fitted_model(estimator):
 @pytest.mark.parametrize("cls", [LogisticRegressionEstimator, SoftmaxRegressionEstimator])
 @pytest.mark.parametrize("labels", [["virginica", "setosa", "versicolor"], [100, -3, 7]])
 def test_any_labels_become_classes_and_come_back_from_predict(cls, labels):
-    X, y = iris_data(labels)
+    X, y = iris_data(labels, standardize=True)
     estimator = cls().fit(X, y)
     np.testing.assert_array_equal(estimator.classes_, sorted(labels))
     proba = estimator.predict_proba(X)
@@ -149,7 +151,7 @@ def test_any_labels_become_classes_and_come_back_from_predict(cls, labels):
 
 @pytest.mark.parametrize("cls", [LogisticRegressionEstimator, SoftmaxRegressionEstimator])
 def test_two_classes_give_one_decision_per_sample_positive_for_the_second_class(cls):
-    X, y = iris_data(["a", "versicolor", "virginica"], binary=True)
+    X, y = iris_data(["a", "versicolor", "virginica"], binary=True, standardize=True)
     estimator = cls().fit(X, y)
     decision, proba = estimator.decision_function(X), estimator.predict_proba(X)
     assert decision.shape == (100,) and proba.shape == (100, 2)
@@ -170,7 +172,7 @@ def test_uint8_pixels_are_scaled_by_the_model_as_in_fit():
 
 
 def test_float32_estimators_keep_float32():
-    X, y = iris_data()
+    X, y = iris_data(standardize=True)
     estimator = SoftmaxRegressionEstimator(dtype="float32").fit(X, y)
     assert estimator.coef_.dtype == np.float32 and estimator.predict_proba(X).dtype == np.float32
     assert estimator.score(X, y) >= 0.95
@@ -214,7 +216,7 @@ def test_predicting_before_fit_raises_not_fitted_error(cls):
 
 
 def test_wrong_data_gets_a_message_naming_what_to_do():
-    X, y = iris_data()
+    X, y = iris_data(standardize=True)
     estimator = LogisticRegressionEstimator().fit(X, y)
     with pytest.raises(ValueError, match="X has 3 features, but LogisticRegressionEstimator is expecting 4"):
         estimator.predict(X[:, :3])
