@@ -11,7 +11,7 @@ OUT ?= runs/mnist
 
 demo: setup
 	$(VENV)/bin/scratch slides
-	$(VENV)/bin/scratch train softmax --data mnist --out $(OUT)
+	$(VENV)/bin/scratch train softmax --data mnist --out $(OUT) --overwrite
 
 test: setup
 	$(PY) -m pytest

@@ -41,8 +41,9 @@ def test_slide_recipe_reaches_the_demo_test_accuracy_on_mnist_whatever_the_pixel
 
 @pytest.mark.parametrize("data, target", [("mnist", 0.926), ("fashion-mnist", 0.844)])
 def test_default_recipe_of_scratch_train_matches_scikit_learn_lbfgs(data, target):
-    """`scratch train softmax --data DATA` (its recipe, initialisation and seed) beats the
-    accuracy of scikit-learn's LogisticRegression: 92.66 % on MNIST, 84.43 % on Fashion-MNIST."""
+    """`scratch train softmax --data DATA`'s final model (its recipe, chosen on the validation split,
+    refitted on all 60,000 training images) reaches scikit-learn's LogisticRegression: 92.66 % on
+    MNIST, 84.43 % on Fashion-MNIST (lbfgs, C = 1, same 60,000 images; ../shared/DATA.md)."""
     task = load_or_skip(lambda: load_task(data, model="softmax"))
-    model, _ = train_on_task("softmax", task, recipe_for("softmax", data), verbose=False)
+    model, _ = train_on_task("softmax", task.whole_training_split(), recipe_for("softmax", data), verbose=False)
     assert model.score(task.X_test, task.y_test) >= target

@@ -5,9 +5,10 @@ A run folder holds ``model.npz`` (``scratch.persistence``; the model carries its
 It is written into a hidden folder beside the target and renamed into place only when
 complete: an interrupt or a full disk leaves the previous run or nothing, never a mix.
 
-The splits (``SPLITS``): the model is fitted on the training split minus a validation split
-held out of it; the validation split is scored after every epoch (``history.val_*``) and
-chose the recipes; the test split is scored once, after training.
+The splits (``SPLITS``): a monitored model is fitted on the training split minus a
+validation split held out of it, which is scored after every epoch (``history.val_*``) and
+chose the recipes; the final model — the one saved — is refitted on the whole training split
+with the same recipe and seed; the test split is scored once, with the final model.
 """
 
 import contextlib
@@ -30,9 +31,10 @@ from scratch.training import fit
 
 MODEL_FILE, RUN_FILE = "model.npz", "run.json"
 SPLITS = {
-    "train": "fits the parameters: the training split minus the validation split",
-    "validation": "held out of the training split (seeded), scored after every epoch: choose settings by it",
-    "test": "the test split, scored once after training",
+    "train": "the whole training split: the final model is refitted on it with the recipe chosen on validation",
+    "validation": "held out of the training split (seeded) for the monitored run, scored after every epoch: "
+                  "choose settings by it",
+    "test": "the test split, scored once, with the final model",
 }
 
 
@@ -45,13 +47,20 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
     out = check_out(out, overwrite)
     task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed)
     recipe = recipe_for(model_spec, data, overrides)
-    model, history = train_on_task(model_spec, task, recipe, weight_decay=weight_decay, seed=seed, verbose=verbose)
-    splits = {"train": (task.X_train, task.y_train), "validation": (task.X_val, task.y_val),
-              "test": (task.X_test, task.y_test)}
+    monitored, history = train_on_task(model_spec, task, recipe, weight_decay=weight_decay, seed=seed,
+                                       verbose=verbose)
+    whole = task.whole_training_split()
+    if verbose:
+        print(f"refitting on all {len(whole.X_train)} training samples with the same recipe …", flush=True)
+    model, final_history = train_on_task(model_spec, whole, recipe, weight_decay=weight_decay, seed=seed,
+                                         verbose=False)
+    metrics = {"train": split_metrics(model, whole.X_train, whole.y_train),
+               "validation": split_metrics(monitored, task.X_val, task.y_val),
+               "test": split_metrics(model, task.X_test, task.y_test)}
+    samples = {"train": len(whole.X_train), "validation": len(task.X_val), "test": len(task.X_test)}
     run = dict(task=task.settings, recipe=recipe, weight_decay=weight_decay,
-               splits={name: {"samples": len(X), "role": SPLITS[name]} for name, (X, _) in splits.items()},
-               metrics={name: split_metrics(model, X, y) for name, (X, y) in splits.items()},
-               seconds=float(sum(history.seconds)),
+               splits={name: {"samples": samples[name], "role": SPLITS[name]} for name in SPLITS},
+               metrics=metrics, seconds=float(sum(history.seconds) + sum(final_history.seconds)),
                history={k: list(map(float, v)) for k, v in vars(history).items()})
     with _run_folder(out) as folder:
         persistence.save(model, folder / MODEL_FILE)
@@ -61,14 +70,14 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
 
 
 def train_on_task(model_spec, task, recipe, *, weight_decay=0.0, seed=0, verbose=True):
-    """(model, history): ``recipe``'s SGD (momentum, schedule) on ``task.X_train``, watched on the validation split."""
+    """(model, history): ``recipe``'s SGD (momentum, schedule) on ``task.X_train``, watched on its validation split if any."""
     check_choice(recipe["schedule"], "schedule", SCHEDULES)
     model = build_model(model_spec, task, seed=seed, dtype=recipe["dtype"])
     optimizer = SGD(model.params, recipe["lr"], momentum=recipe["momentum"], weight_decay=weight_decay)
     scheduler = CosineAnnealingLR(optimizer, T_max=recipe["epochs"]) if recipe["schedule"] == "cosine" else None
     history = fit(model, task.X_train, task.y_train, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
                   optimizer=optimizer, scheduler=scheduler, seed=seed,
-                  validation_data=(task.X_val, task.y_val), verbose=verbose)
+                  validation_data=None if task.X_val is None else (task.X_val, task.y_val), verbose=verbose)
     return model, history
 
 

@@ -7,11 +7,13 @@ path (``fit``, ``score``, ``predict``), and it is saved with the model.
 
 Splits: image sets keep their published test split; a tabular set is split at random
 (seeded) into 1 − test_fraction / test_fraction. The validation split is a seeded
-``validation_fraction`` of the training rows, held out: the model is fitted on the rest,
-watched on it after each epoch, and the test split is scored once, after training.
+``validation_fraction`` of the training rows, held out: a monitored model is fitted on the
+rest and watched on it after each epoch (that is how the recipes were chosen); the final
+model is refitted on the whole training split (``whole_training_split``) with the same
+recipe, and the test split is scored once, with it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -67,6 +69,12 @@ class Task:
     @property
     def n_features(self):
         return int(np.prod(self.X_train.shape[1:]))
+
+    def whole_training_split(self):
+        """This task with its validation rows returned to the training split: what the final model is refitted on."""
+        X = np.concatenate([self.X_train, self.X_val])
+        y = np.concatenate([np.asarray(self.y_train), np.asarray(self.y_val)])
+        return replace(self, X_train=X, y_train=y, X_val=None, y_val=None)
 
     @property
     def transform(self):
