@@ -1,7 +1,5 @@
 """The full-batch optimum behind ``scratch.training.fit_lbfgs``: scipy's L-BFGS-B on a model's loss.
 
-    J(θ) = L(θ; X, y) + (l2 / 2)·Σ ‖W‖²,   ∇J = ∇L + l2·W      (biases are not penalised)
-
 θ is every parameter of ``model.params`` flattened into one float64 vector, in ``params``
 order; L, ∇L come from ``model.loss_grad`` — the same hand-derived gradients SGD follows.
 Inputs arrive checked by ``fit_lbfgs``; this module only optimises.
@@ -48,7 +46,10 @@ def _prepared_once(model, X):
 
 
 def _objective(model, data, l2):
-    """θ ↦ (J(θ), ∇J(θ)) in float64, as scipy's ``jac=True`` wants; data: loss_grad's (X, y[, w])."""
+    """θ ↦ (J(θ), ∇J(θ)) in float64, as scipy's ``jac=True`` wants; data: loss_grad's (X, y[, w]).
+
+        J = L + (l2 / 2)·Σ ‖W‖²,   ∇J = ∇L + l2·W      (biases are not penalised)
+    """
     params = model.params
     penalised = [name for name in params if str(name).rsplit(".", 1)[-1] not in BIAS_NAMES]
 

@@ -23,8 +23,9 @@ from scratch.cli.tasks import DATA_NAMES, MODEL_NAMES, VALIDATION_FRACTION
 
 DEFAULT_OUT = "runs/{model}-{data}"
 SPLITS_HELP = (
-    f"The model is fitted on the training split minus a validation split (a seeded {VALIDATION_FRACTION:.0%} "
-    "held out of it), which is scored after every epoch; the test split is scored once, after training."
+    f"A monitored model is fitted on the training split minus a validation split (a seeded "
+    f"{VALIDATION_FRACTION:.0%} held out of it), scored after every epoch; the final, saved model is then "
+    "refitted on the whole training split with the same recipe, and the test split is scored once, with it."
 )
 
 
