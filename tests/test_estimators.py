@@ -186,7 +186,7 @@ def test_float32_estimators_keep_float32():
         ({"C": 0}, ValueError, "C must be a number > 0; got 0"),
         ({"tol": -1.0}, ValueError, "tol must be a number > 0"),
         ({"max_iter": 0}, ValueError, "max_iter must be an integer ≥ 1"),
-        ({"solver": "sgd", "lr": -0.1}, ValueError, "Invalid learning rate: lr must be ≥ 0"),
+        ({"solver": "sgd", "lr": -0.1}, ValueError, "Invalid learning rate: -0.1 \\(lr must be ≥ 0\\)"),
         ({"solver": "sgd", "epochs": 1.5}, TypeError, "epochs must be an integer"),
         ({"solver": "sgd", "momentum": -1}, ValueError, "momentum must be ≥ 0"),
         ({"dtype": "int32"}, TypeError, "dtype must be float32 or float64"),
@@ -247,7 +247,8 @@ def test_without_scikit_learn_a_stand_in_gives_params_fit_predict_and_score():
         except NotFittedError as error:
             assert isinstance(error, (ValueError, AttributeError))
         iris = load_iris()
-        print(round(estimator.fit(iris.X, iris.y).score(iris.X, iris.y), 4))
+        y = np.array(iris.class_names)[iris.y]
+        print(round(estimator.fit(iris.X, y).score(iris.X, y), 4))
         """
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

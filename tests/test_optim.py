@@ -103,7 +103,7 @@ def test_sgd_keeps_float32_parameters_float32():
 @pytest.mark.parametrize(
     "options, message",
     [
-        (dict(lr=-0.1), "Invalid learning rate: lr must be ≥ 0"),
+        (dict(lr=-0.1), "Invalid learning rate: -0.1 \\(lr must be ≥ 0\\)"),
         (dict(lr=0.1, momentum=-0.5), "Invalid momentum value"),
         (dict(lr=0.1, weight_decay=-1e-4), "Invalid weight_decay value"),
     ],

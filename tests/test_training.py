@@ -165,7 +165,7 @@ def test_lr_zero_is_allowed_as_in_pytorch_and_changes_nothing():
     [
         (dict(lr=0.1, optimizer="given"), ValueError, "exactly one of lr"),
         (dict(), ValueError, "exactly one of lr"),
-        (dict(lr=-0.1), ValueError, "Invalid learning rate: lr must be ≥ 0"),
+        (dict(lr=-0.1), ValueError, "Invalid learning rate: -0.1 \\(lr must be ≥ 0\\)"),
         (dict(lr=0.1, batch_size=0), ValueError, "batch_size must be an integer ≥ 1; got 0"),
         (dict(lr=0.1, epochs=2.5), TypeError, "epochs must be an integer"),
         (dict(lr=0.1, epochs=0), ValueError, "epochs must be an integer ≥ 1; got 0.$"),  # no "[1, None]"

@@ -1,0 +1,64 @@
+"""Weights both ways between scratch and PyTorch through safetensors files."""
+
+import numpy as np
+import pytest
+
+import scratch
+from scratch.nn import CrossEntropyLoss, Linear, Network, ReLU, Sequential
+from scratch.weights import export_safetensors, import_safetensors
+
+torch = pytest.importorskip("torch")
+safetensors_torch = pytest.importorskip("safetensors.torch")
+
+X = np.random.default_rng(0).normal(size=(5, 4))
+
+
+def mlp():
+    return Network(Sequential(Linear(4, 6, seed=0), ReLU(), Linear(6, 3, seed=1)), CrossEntropyLoss())
+
+
+def torch_mlp():
+    return torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3)).double()
+
+
+def test_a_network_exported_by_scratch_loads_into_torch_sequential_and_gives_its_logits(tmp_path):
+    network = mlp()
+    export_safetensors(network, tmp_path / "mlp.safetensors")
+    module = torch_mlp()
+    module.load_state_dict(safetensors_torch.load_file(tmp_path / "mlp.safetensors"))  # strict
+    np.testing.assert_allclose(module(torch.from_numpy(X)).detach().numpy(), network.forward(X), rtol=1e-12)
+
+
+def test_a_torch_state_dict_saved_as_safetensors_loads_into_scratch(tmp_path):
+    module = torch_mlp()
+    safetensors_torch.save_file(module.state_dict(), tmp_path / "torch.safetensors")
+    network = import_safetensors(mlp(), tmp_path / "torch.safetensors")
+    np.testing.assert_allclose(network.forward(X), module(torch.from_numpy(X)).detach().numpy(), rtol=1e-12)
+
+
+def test_softmax_regression_round_trips_through_torch_nn_linear(tmp_path):
+    model = scratch.SoftmaxRegression(4, 3, init="torch", seed=0)
+    export_safetensors(model, tmp_path / "m.safetensors")
+    linear = torch.nn.Linear(4, 3).double()
+    linear.load_state_dict(safetensors_torch.load_file(tmp_path / "m.safetensors"))
+    np.testing.assert_allclose(linear(torch.from_numpy(X)).detach().numpy(), model.forward(X), rtol=1e-12)
+    with torch.no_grad():
+        linear.weight.mul_(2)
+    safetensors_torch.save_file(linear.state_dict(), tmp_path / "back.safetensors")
+    import_safetensors(model, tmp_path / "back.safetensors")
+    np.testing.assert_allclose(model.forward(X), linear(torch.from_numpy(X)).detach().numpy(), rtol=1e-12)
+
+
+def test_a_file_for_another_architecture_is_refused_and_leaves_the_model_unchanged(tmp_path):
+    safetensors_torch.save_file(torch.nn.Linear(4, 2).double().state_dict(), tmp_path / "other.safetensors")
+    model = scratch.SoftmaxRegression(4, 3, init="torch", seed=0)
+    before = model.params["W"].copy()
+    with pytest.raises(ValueError, match="shape"):
+        import_safetensors(model, tmp_path / "other.safetensors")
+    assert np.array_equal(model.params["W"], before)
+
+
+def test_a_damaged_file_gets_a_clear_error(tmp_path):
+    (tmp_path / "bad.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    with pytest.raises(ValueError, match="bad.safetensors: not a readable safetensors file"):
+        import_safetensors(mlp(), tmp_path / "bad.safetensors")
