@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import scratch
+import scratch.persistence
 from scratch.nn import CrossEntropyLoss, Linear, Network, ReLU, Sequential
 from scratch.weights import export_safetensors, import_safetensors
 
@@ -62,3 +63,19 @@ def test_a_damaged_file_gets_a_clear_error(tmp_path):
     (tmp_path / "bad.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
     with pytest.raises(ValueError, match="bad.safetensors: not a readable safetensors file"):
         import_safetensors(mlp(), tmp_path / "bad.safetensors")
+
+
+def test_scratch_export_writes_a_run_torch_loads_and_names_the_transform(tmp_path, capsys):
+    from scratch import cli
+
+    run = tmp_path / "run"
+    assert cli.main(["train", "softmax", "--data", "iris", "--epochs", "2", "--quiet", "--out", str(run)]) == 0
+    assert cli.main(["export", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "weight (3, 4), bias (3,)" in out and "Standardize" in out
+    linear = torch.nn.Linear(4, 3).double()
+    linear.load_state_dict(safetensors_torch.load_file(run / "model.safetensors"))
+    model = scratch.persistence.load(run / "model.npz")
+    raw = np.array([[5.1, 3.5, 1.4, 0.2]])
+    standardized = (raw - model.transform.mean) / model.transform.scale
+    np.testing.assert_allclose(linear(torch.from_numpy(standardized)).detach().numpy(), model.forward(raw), rtol=1e-12)

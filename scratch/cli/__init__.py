@@ -4,6 +4,7 @@
     scratch train softmax --data mnist           train, report, save the model and its figures
     scratch evaluate runs/softmax-mnist          reload a saved run and score it on its test split
     scratch predict runs/softmax-mnist --input digit.png   predict new samples with a saved run
+    scratch export runs/softmax-mnist            the weights as safetensors, PyTorch's keys and layouts
     scratch gradcheck                            closed form vs autograd vs finite differences
 
 Errors are one line on stderr, ``scratch: error: …``; the exit status is 0 on success,
@@ -55,6 +56,8 @@ def main(argv=None):
         return _fail(2, exc)
     except OSError as exc:  # a missing data set or input, a read-only or full disk
         return _fail(1, f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else exc)
+    except ImportError as exc:  # an optional package (safetensors) that is not installed
+        return _fail(1, exc)
     except ArithmeticError as exc:  # TrainingDiverged
         return _fail(1, exc)
 
@@ -98,6 +101,12 @@ def build_parser():
     predict.add_argument("run", help="folder written by 'scratch train'")
     predict.add_argument("--input", help=f"{INPUT_HELP}; default: the first test samples")
     predict.add_argument("--limit", type=_positive(int), default=10, help="test samples to show without --input")
+
+    export = _command(commands, "export", run_export, "write a saved run's weights for PyTorch (safetensors)")
+    export.add_argument("run", help="folder written by 'scratch train'")
+    export.add_argument("--format", choices=("safetensors",), default="safetensors",
+                        help="PyTorch's key names and layouts: module.load_state_dict(load_file(FILE))")
+    export.add_argument("--out", help="file to write (default: RUN/model.safetensors)")
 
     gradcheck = _command(commands, "gradcheck", run_gradcheck, "check every model's and loss's gradient three ways")
     gradcheck.add_argument("--seed", type=int, default=0)
@@ -167,6 +176,19 @@ def run_predict(args):
 
     for line in predict_run(args.run, input_path=args.input, limit=args.limit):
         print(line)
+
+
+def run_export(args):
+    from scratch.cli.runs import load_run
+    from scratch.weights import export_safetensors
+
+    model, _, _ = load_run(args.run)
+    out = args.out or os.path.join(args.run, "model.safetensors")
+    export_safetensors(model, out)
+    keys = ", ".join(f"{key} {tuple(value.shape)}" for key, value in model.state_dict().items())
+    print(f"wrote {out}: {keys}")
+    if model.transform is not None:
+        print(f"note: the model reads its input through {model.transform!r}; apply it before the PyTorch module.")
 
 
 def run_gradcheck(args):
