@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 
 from scratch._files import write_atomically
-from scratch._validation import check_number, check_seed
+from scratch._validation import check_choice, check_number, check_seed
 from scratch.idx import idx_sha256, read_idx
 
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -31,6 +31,7 @@ LABEL_FILES = IDX_FILES[1::2]
 SIGNATURE_FILE = "source.json"  # beside the cached arrays: which files they were decoded from
 IRIS_FEATURES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
 IRIS_CLASSES = ("setosa", "versicolor", "virginica")
+BOSTON_EDITIONS = {"islp": "boston.csv", "mass": "boston-mass.csv"}  # load_boston's editions, shipped files
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -267,11 +268,18 @@ def load_iris():
     return TabularDataset(X, y, IRIS_FEATURES, IRIS_CLASSES)
 
 
-def load_boston():
-    """Boston house prices (ISLP edition): X (506, 12) float64, y (506,) medv in $1000s, float64."""
-    header, *rows = _read_csv("boston.csv")
-    table = np.array(rows, dtype=np.float64)
-    return TabularDataset(table[:, :-1], table[:, -1], tuple(header[:-1]))
+def load_boston(edition="islp"):
+    """Boston house prices: X (506, D) float64, y (506,) medv in $1000s, float64.
+
+    edition: "islp", ISLP's 12 features (D = 12, no column B); "mass", R's MASS::Boston with
+    the slides' 13 features (D = 13; ``black`` is 1000(Bk − 0.63)², Bk the proportion of Black
+    residents: a capped, non-invertible encoding of race, see scratch/data/README.md).
+    """
+    check_choice(edition, "edition", tuple(BOSTON_EDITIONS))
+    header, *rows = _read_csv(BOSTON_EDITIONS[edition])
+    first = 1 if header[0] == "" else 0  # R's write.csv puts the row names first
+    table = np.array([row[first:] for row in rows], dtype=np.float64)
+    return TabularDataset(table[:, :-1], table[:, -1], tuple(header[first:-1]))
 
 
 def make_house_prices(n_samples=100, *, noise=0.25, seed=0):

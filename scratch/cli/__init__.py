@@ -1,6 +1,7 @@
 """The ``scratch`` command: reproduce the lecture, train on real data, evaluate, predict, gradcheck.
 
     scratch slides                               every worked number of the lecture, checked
+    scratch show graph --out graph.png           one of the lecture's figures (graph, network, curves, samples)
     scratch train softmax --data mnist           train, report, save the model and its figures
     scratch evaluate runs/softmax-mnist          reload a saved run and score it on its test split
     scratch predict runs/softmax-mnist --input digit.png   predict new samples with a saved run
@@ -75,6 +76,16 @@ def build_parser():
 
     slides = _command(commands, "slides", run_slides, "reproduce every worked number of the lecture")
     slides.add_argument("--markdown", action="store_true", help="print only the Markdown table")
+    slides.add_argument("--section", type=int, choices=range(1, 10), metavar="N", help="only section N of 1–9")
+
+    show = _command(commands, "show", run_show, "draw one of the lecture's figures as a PNG")
+    show.add_argument("figure", choices=("graph", "network", "curves", "samples"),
+                      help="slide 9's graph, a Sequential, sigmoid and softmax, a data set's images")
+    show.add_argument("--data", choices=("mnist", "fashion-mnist"), default="mnist", help="samples: the image set")
+    show.add_argument("--layers", default="dense,softmax", help="network: layers as for 'scratch train'")
+    show.add_argument("--inputs", type=_positive(int), default=784, help="network: input features")
+    show.add_argument("--outputs", type=_positive(int), default=10, help="network: outputs of the last layer")
+    show.add_argument("--out", help="PNG file to write (default: FIGURE.png, samples-DATA.png)")
 
     train = _command(commands, "train", run_train, "train a model on a data set, save it and its figures",
                      epilog=SPLITS_HELP)
@@ -142,14 +153,25 @@ def _index_list(text):
 
 
 def run_slides(args):
-    from scratch.cli.slides import format_table, lecture_checks
+    from scratch.cli.slides import format_table, lecture_checks, summary
 
-    checks = lecture_checks()
+    checks = lecture_checks([args.section]) if args.section else lecture_checks()
     print(format_table(checks))
     failed = [c for c in checks if not c.agrees]
     if not args.markdown:
-        print(f"\n{len(checks) - len(failed)} of {len(checks)} lecture values reproduced.")
+        print(f"\n{summary(checks)}")
     return 1 if failed else 0
+
+
+def run_show(args):
+    from scratch.cli.figures import FIGURES
+
+    out = args.out or (f"samples-{args.data}.png" if args.figure == "samples" else f"{args.figure}.png")
+    options = {"network": dict(layers=args.layers, inputs=args.inputs, outputs=args.outputs),
+               "samples": dict(data=args.data)}
+    figure = FIGURES[args.figure](out, **options.get(args.figure, {}))
+    width, height = figure.get_size_inches() * figure.dpi
+    print(f"wrote {out}: {width:.0f} × {height:.0f} pixels")
 
 
 def run_train(args):
