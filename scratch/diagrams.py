@@ -21,7 +21,7 @@ SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "matm
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 RADIUS = 0.34  # of a node, in data units (the axes keep an equal aspect)
-GRADIENT_COLOR, CONSTANT_COLOR = "tab:red", "0.45"
+GRADIENT_COLOR = "tab:red"
 
 
 def _figure(width, height):
@@ -77,6 +77,9 @@ def draw_graph(output, names=None, *, title=None, path=None):
     and, where ``backward`` left one (leaves, and tensors that called ``retain_grad``), the
     gradient ∂output/∂node in red.
     """
+    if not output.requires_grad:
+        raise ValueError("draw_graph needs a result computed from a tensor with requires_grad=True; "
+                         "nothing was recorded for this one.")
     label = {id(t): name for name, t in (names or {}).items()}
     nodes = [t for t in topological_order(output, constants=True) if t.requires_grad]
     column, rows = {}, {}
@@ -109,8 +112,8 @@ def _operation(t):
     if len(t.parents) != 2 or all(p.requires_grad for p in t.parents):
         return symbol
     constant = _value(next(p for p in t.parents if not p.requires_grad).data)
-    if t.op == "pow" and t.parents[1] is not t.parents[0] and not t.parents[1].requires_grad:
-        return "( )" + constant.translate(SUPERSCRIPTS) if constant.lstrip("-").isdigit() else f"( )^{constant}"
+    if t.op == "pow" and not t.parents[1].requires_grad:  # a constant exponent: ( )²
+        return ("( )" + constant.translate(SUPERSCRIPTS)) if constant.lstrip("-").isdigit() else f"( )^{constant}"
     return f"{constant}{symbol}" if not t.parents[0].requires_grad else f"{symbol}{constant}"
 
 

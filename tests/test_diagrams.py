@@ -16,14 +16,15 @@ from scratch.nn import Linear, ReLU, Sequential, Softmax
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "lecture"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# scratch show arguments → pixels (width, height) of the PNG it writes
-COMMANDS = {
-    ("graph",): (880, 245),
-    ("curves",): (1100, 420),
-    ("network",): (608, 643),
-    ("network", "--inputs", "3", "--outputs", "1", "--layers", "dense"): (400, 403),
-    ("samples", "--data", "mnist"): (1400, 320),
-    ("samples", "--data", "fashion-mnist"): (1400, 320),
+# each figure the pages embed → the scratch show arguments that write it, and its (width, height) in pixels
+FIGURES = {
+    "graph.png": (("graph",), (880, 245)),
+    "curves.png": (("curves",), (1100, 420)),
+    "network-3-1.png": (("network", "--inputs", "3", "--outputs", "1", "--layers", "dense"), (400, 403)),
+    "network-4-3-softmax.png": (("network", "--inputs", "4", "--outputs", "3", "--layers", "dense,softmax"), (608, 483)),
+    "network-784-10-softmax.png": (("network",), (608, 643)),
+    "samples-mnist.png": (("samples", "--data", "mnist"), (1400, 320)),
+    "samples-fashion-mnist.png": (("samples", "--data", "fashion-mnist"), (1400, 320)),
 }
 
 
@@ -37,16 +38,17 @@ def texts(fig):
     return [t.get_text() for ax in fig.axes for t in ax.texts] + [fig.axes[0].get_title()]
 
 
-@pytest.mark.parametrize("argv", COMMANDS, ids=" ".join)
-def test_show_writes_a_png_of_the_expected_size(argv, tmp_path, capsys):
-    out = tmp_path / "figure.png"
+@pytest.mark.parametrize("name", FIGURES)
+def test_show_regenerates_each_figure_as_a_png_of_its_size(name, tmp_path, capsys):
+    argv, size = FIGURES[name]
+    out = tmp_path / name
     status = cli.main(["show", *argv, "--out", str(out)])
     printed, err = capsys.readouterr()
     if status == 1 and "not found" in err:  # an image set that is not installed
         pytest.skip(err.strip())
     assert status == 0, err
-    assert png_size(out) == COMMANDS[argv]
-    assert printed == f"wrote {out}: {COMMANDS[argv][0]} × {COMMANDS[argv][1]} pixels\n"
+    assert png_size(out) == size == png_size(DOCS / "figures" / name)  # the committed copy is this command's
+    assert printed == f"wrote {out}: {size[0]} × {size[1]} pixels\n"
 
 
 def test_show_offers_every_figure_and_refuses_unknown_ones(capsys):
@@ -75,6 +77,11 @@ def test_the_graph_is_read_from_the_tape_with_values_and_gradients():
     assert {"a", "b", "×", "Σ", "= shape (2,)", "∂s/∂b = 3"} <= set(shown)
 
 
+def test_a_graph_needs_a_recorded_result():
+    with pytest.raises(ValueError, match="requires_grad=True"):
+        diagrams.draw_graph(Tensor(2.0) * 3)
+
+
 def test_the_network_is_read_from_the_sequential():
     net = Sequential(Linear(784, 16, seed=0), Sequential(ReLU(), Linear(16, 3, seed=0)), Softmax(dim=-1))
     shown = texts(diagrams.draw_network(net))
@@ -93,7 +100,7 @@ def test_samples_show_each_class_in_its_column():
     labels = np.repeat(np.arange(3), 4)
     data = datasets.ImageDataset(np.zeros((12, 4, 4), np.uint8), labels, None, None, ("a", "b", "c"))
     fig = diagrams.draw_samples(data, per_class=2, name="tiny")
-    assert [ax.get_title() for ax in fig.axes] == ["a", "b", "c"] * 2
+    assert [text for text in texts(fig) if text in ("a", "b", "c")] == ["a", "b", "c"] * 2  # captions, row by row
     assert fig.get_suptitle() == "tiny: 2 training images per class, 4 × 4 pixels, 0–255"
 
 
@@ -102,6 +109,4 @@ def test_the_pages_embed_the_committed_figures():
     for page in DOCS.glob("*.md"):
         embedded |= set(re.findall(r"!\[[^\]]*\]\((figures/[\w.-]+\.png)\)", page.read_text(encoding="utf-8")))
     committed = {f"figures/{p.name}" for p in (DOCS / "figures").glob("*.png")}
-    assert committed and embedded == committed
-    for name in committed:
-        png_size(DOCS / name)
+    assert embedded == committed == {f"figures/{name}" for name in FIGURES}

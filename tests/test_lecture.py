@@ -1,12 +1,13 @@
 """The lecture's worked numbers (/work/shared/LECTURE.md), each to the precision the slide prints.
 
-Section 2 (autograd) is tested with the autograd engine. The slides sometimes round and
-sometimes truncate their last digit, so ``shown_as`` accepts either, digit for digit.
+Section 1 runs on scratch's Tensor; section 2 (autograd) is tested in test_autograd.py. The
+slides sometimes round and sometimes truncate their last digit, so ``shown_as`` accepts either.
 """
 
 import numpy as np
 import pytest
 
+from scratch.autograd import Tensor, cat
 from scratch.losses import mse_loss
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
 
@@ -18,33 +19,34 @@ def shown_as(exact, printed, decimals):
     return bool(np.all((np.round(exact) == printed) | (np.trunc(exact) == printed)))
 
 
-# Section 1 — tensors
+# Section 1 — tensors, on scratch's Tensor
 
 
-def test_broadcasting_adds_a_scalar_to_every_entry():
-    x = np.array([[1, 2], [3, 4]])
-    np.testing.assert_array_equal(x + 1, [[2, 3], [4, 5]])
-    np.testing.assert_array_equal(x + 2, [[3, 4], [5, 6]])
+def test_broadcasting_adds_a_scalar_to_every_entry_and_keeps_int64():
+    x = Tensor([[1, 2], [3, 4]])
+    assert (x + 1).tolist() == [[2, 3], [4, 5]] and (x + 2).tolist() == [[3, 4], [5, 6]]
+    assert (x + 1).dtype == np.int64
 
 
 def test_squared_difference_and_its_mean_is_7_5():
-    x, y = np.array([1.0, 2, 3, 4]), 5.0
-    np.testing.assert_array_equal((x - y) ** 2, [16, 9, 4, 1])
-    assert mse_loss(x, np.full_like(x, y)) == 7.5
+    x, y = Tensor([1.0, 2, 3, 4]), 5.0
+    assert ((x - y) ** 2).tolist() == [16, 9, 4, 1]
+    assert ((x - y) ** 2).mean().item() == 7.5
+    assert mse_loss(x.data, np.full(4, y)) == 7.5
 
 
 def test_concatenation_along_rows_and_columns():
-    x, y = np.array([[1, 2], [3, 4]]), np.array([[3, 4], [5, 6]])
-    np.testing.assert_array_equal(np.concatenate([x, y], axis=0), [[1, 2], [3, 4], [3, 4], [5, 6]])
-    np.testing.assert_array_equal(np.concatenate([x, y], axis=1), [[1, 2, 3, 4], [3, 4, 5, 6]])
+    x, y = Tensor([[1, 2], [3, 4]]), Tensor([[3, 4], [5, 6]])
+    assert cat([x, y], axis=0).tolist() == [[1, 2], [3, 4], [3, 4], [5, 6]]
+    assert cat([x, y], axis=1).tolist() == [[1, 2, 3, 4], [3, 4, 5, 6]]
 
 
 def test_argmax_per_axis_sends_ties_to_the_first_index_as_torch_does():
-    data = np.array([[0, 4], [4, 3], [1, 1]])
-    np.testing.assert_array_equal(np.argmax(data, axis=0), [1, 0])
-    np.testing.assert_array_equal(np.argmax(data, axis=1), [1, 0, 0])  # row [1, 1] is a tie
+    data = Tensor([[0, 4], [4, 3], [1, 1]])
+    assert data.argmax(axis=0).tolist() == [1, 0]
+    assert data.argmax(axis=1).tolist() == [1, 0, 0]  # row [1, 1] is a tie
     torch = pytest.importorskip("torch")
-    np.testing.assert_array_equal(torch.tensor(data).argmax(dim=1).numpy(), [1, 0, 0])
+    np.testing.assert_array_equal(torch.tensor(data.data).argmax(dim=1).numpy(), [1, 0, 0])
 
 
 # Section 3 — one-sample linear regression, L = (ŷ − y)² (the mean over N = 1)

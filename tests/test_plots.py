@@ -69,9 +69,9 @@ def test_weight_templates_are_28x28_images_centred_at_zero_titled_by_class(tmp_p
     path = tmp_path / "templates.png"
     fig = plot_weight_templates(W, DIGITS, path=path)
     assert_png_of_figure(path, fig)
-    image_axes = [ax for ax in fig.axes if ax.images]
-    assert [ax.get_title() for ax in image_axes] == DIGITS
-    image = image_axes[3].images[0]
+    grid = fig.axes[0]  # one axes holds every template and its caption; the colorbar has its own
+    assert [text.get_text() for text in grid.texts] == DIGITS
+    image = grid.images[3]
     np.testing.assert_array_equal(image.get_array(), W[:, 3].reshape(28, 28))
     vmin, vmax = image.get_clim()
     assert vmin == -vmax == -np.abs(W).max()
@@ -80,7 +80,7 @@ def test_weight_templates_are_28x28_images_centred_at_zero_titled_by_class(tmp_p
 def test_weight_templates_accept_a_softmax_model():
     model = SoftmaxRegression(16, 3, init="torch", seed=0)
     fig = plot_weight_templates(model, image_shape=(4, 4))
-    assert [ax.get_title() for ax in fig.axes if ax.images] == ["class 0", "class 1", "class 2"]
+    assert [text.get_text() for text in fig.axes[0].texts] == ["class 0", "class 1", "class 2"]
 
 
 def test_weight_templates_refuse_weights_that_are_not_images_of_that_shape():
@@ -176,17 +176,20 @@ def test_show_grid_writes_a_valid_png_and_marks_mistakes_in_red(tmp_path):
     path = tmp_path / "grid.png"
     fig = show_grid(images, labels, predictions, class_names=["a", "b", "c"], n_cols=4, path=path)
     assert_png_of_figure(path, fig)
-    assert len(fig.axes) == 12  # 3 rows × 4 columns, two left blank
-    titles = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes[:10]]
-    red = [i for i, (_, color) in enumerate(titles) if color == MISTAKE_COLOR]
+    (grid,) = fig.axes  # one axes: 10 images, each under its caption
+    assert len(grid.images) == 10
+    captions = [(text.get_text(), text.get_color()) for text in grid.texts]
+    red = [i for i, (_, color) in enumerate(captions) if color == MISTAKE_COLOR]
     assert red == [2, 7]
-    assert titles[2][0] == "a (true: c)"
+    assert captions[2][0] == "a\n(true: c)"
+    rows = sorted({round(image.get_extent()[2], 6) for image in grid.images})
+    assert len(rows) == 3  # 4 to a row
 
 
 @pytest.mark.parametrize("images", [np.zeros((4, 784)), np.zeros((4, 6, 6, 1)), np.zeros((4, 6, 6, 3))])
 def test_show_grid_accepts_flat_single_channel_and_rgb_batches(images):
     fig = show_grid(images, labels=np.arange(4))
-    assert [ax.get_title() for ax in fig.axes] == ["0", "1", "2", "3"]
+    assert [text.get_text() for text in fig.axes[0].texts] == ["0", "1", "2", "3"]
 
 
 @pytest.mark.parametrize("images, labels, match", [

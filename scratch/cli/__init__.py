@@ -19,9 +19,7 @@ import math
 import os
 import sys
 
-from scratch.cli.recipes import SCHEDULES
-from scratch.cli.samples import INPUT_HELP
-from scratch.cli.tasks import DATA_NAMES, MODEL_NAMES, VALIDATION_FRACTION
+from scratch.cli.choices import DATA_NAMES, INPUT_HELP, MODEL_NAMES, SCHEDULES, VALIDATION_FRACTION
 
 DEFAULT_OUT = "runs/{model}-{data}"
 SPLITS_HELP = (

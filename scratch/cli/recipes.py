@@ -18,7 +18,6 @@ RECIPES = {
     ("*", "images"): dict(epochs=8, batch_size=64, lr=0.05, momentum=0.9, schedule="cosine", dtype="float32"),
     ("*", "tabular"): dict(epochs=100, batch_size=16, lr=0.05, momentum=0.9, schedule="cosine", dtype="float64"),
 }
-SCHEDULES = ("constant", "cosine")  # cosine: CosineAnnealingLR(optimizer, T_max=epochs), stepped per epoch
 
 
 def recipe_for(model, data, overrides=None):

@@ -23,13 +23,15 @@ import numpy as np
 from scratch import persistence, plots
 from scratch._files import fsync_directory, write_atomically
 from scratch._validation import check_choice
-from scratch.cli.recipes import SCHEDULES, recipe_for
+from scratch.cli.choices import SCHEDULES
+from scratch.cli.recipes import recipe_for
 from scratch.cli.samples import read_samples
 from scratch.cli.tasks import build_model, load_task
 from scratch.optim import SGD, CosineAnnealingLR
 from scratch.training import fit
 
 MODEL_FILE, RUN_FILE = "model.npz", "run.json"
+SCORING_ROWS = 8192  # samples per forward pass when a split is scored: a batch's memory, not the split's
 SPLITS = {
     "train": "the whole training split: the final model is refitted on it with the recipe chosen on validation",
     "validation": "held out of the training split (seeded) for the monitored run, scored after every epoch: "
@@ -54,9 +56,10 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
         print(f"refitting on all {len(whole.X_train)} training samples with the same recipe …", flush=True)
     model, final_history = train_on_task(model_spec, whole, recipe, weight_decay=weight_decay, seed=seed,
                                          verbose=False)
+    test_outputs = split_outputs(model, task.X_test)  # scored, and drawn as the figures' predictions
     metrics = {"train": split_metrics(model, whole.X_train, whole.y_train),
                "validation": split_metrics(monitored, task.X_val, task.y_val),
-               "test": split_metrics(model, task.X_test, task.y_test)}
+               "test": split_metrics(model, task.X_test, task.y_test, test_outputs)}
     samples = {"train": len(whole.X_train), "validation": len(task.X_val), "test": len(task.X_test)}
     run = dict(task=task.settings, recipe=recipe, weight_decay=weight_decay,
                splits={name: {"samples": samples[name], "role": SPLITS[name]} for name in SPLITS},
@@ -64,7 +67,10 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
                history={k: list(map(float, v)) for k, v in vars(history).items()})
     with _run_folder(out) as folder:
         persistence.save(model, folder / MODEL_FILE)
-        run["figures"] = [path.name for path in draw_figures(model, task, history, folder)]
+        if verbose:
+            print(f"drawing the figures into {out} …", flush=True)
+        predictions = model.criterion.predict(test_outputs)
+        run["figures"] = [path.name for path in draw_figures(model, task, history, folder, predictions)]
         write_atomically(folder / RUN_FILE, lambda file: file.write(json.dumps(run, indent=2).encode()))
     return run
 
@@ -81,10 +87,21 @@ def train_on_task(model_spec, task, recipe, *, weight_decay=0.0, seed=0, verbose
     return model, history
 
 
-def split_metrics(model, X, y):
-    """{"loss": …, "accuracy" or "r2": …} of the model on raw samples X."""
-    score_name = "accuracy" if model.criterion.is_classifier else "r2"
-    return {"loss": float(model.loss(X, y)), score_name: float(model.score(X, y))}
+def split_outputs(model, X):
+    """``model.forward`` on raw samples X, SCORING_ROWS samples at a time: (N, K) or (N,)."""
+    return np.concatenate([model.forward(X[start:start + SCORING_ROWS]) for start in range(0, len(X), SCORING_ROWS)])
+
+
+def split_metrics(model, X, y, outputs=None):
+    """{"loss": …, "accuracy" or "r2": …} of the model on raw samples X, from one forward pass (or ``outputs``).
+
+    The model's criterion reads the outputs, as ``model.loss`` and ``model.score`` do.
+    """
+    criterion = model.criterion
+    outputs = split_outputs(model, X) if outputs is None else outputs
+    y = criterion.check_target(y, outputs)
+    score_name = "accuracy" if criterion.is_classifier else "r2"
+    return {"loss": float(criterion(outputs, y)), score_name: float(criterion.score(y, criterion.predict(outputs)))}
 
 
 # ---- the run folder ------------------------------------------------------------------------
@@ -177,8 +194,11 @@ def _label(task, value):
 
 
 # ---- figures -------------------------------------------------------------------------------
-def draw_figures(model, task, history, out):
-    """The run's PNG figures (validation per epoch; test split at the end); returns their paths."""
+def draw_figures(model, task, history, out, predictions):
+    """The run's PNG figures (validation per epoch; test split at the end); returns their paths.
+
+    predictions: the model's predictions for ``task.X_test``.
+    """
     paths = []
 
     def path(name):
@@ -192,7 +212,6 @@ def draw_figures(model, task, history, out):
         plots.plot_regression(model, task.X_test, task.y_test, feature_names=task.feature_names,
                               target_name=task.target_name, path=path("fit.png"))
         return paths
-    predictions = model.predict(task.X_test)
     y_test = task.y_test.astype(np.int64)
     plots.plot_confusion_matrix(y_test, predictions, task.class_names, title="Confusion matrix, test split",
                                 path=path("confusion.png"))

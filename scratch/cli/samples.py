@@ -18,12 +18,6 @@ import numpy as np
 from scratch.images import load_image
 from scratch.preprocessing import PIXEL_MAX
 
-INPUT_HELP = (
-    "image runs: an image file, .npy or .csv of raw pixel intensities, whole numbers 0-255 (white on black; "
-    "other values are refused), one 28 x 28 image or rows of 784 values; tabular runs: .npy or .csv of raw "
-    "feature rows, which the saved model standardises"
-)
-
 
 def read_samples(path, task):
     """Raw samples (N, …) from ``path``: uint8 pixels for an image task, feature rows for a tabular one."""

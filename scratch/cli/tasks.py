@@ -19,6 +19,7 @@ import numpy as np
 
 from scratch import datasets, models
 from scratch._validation import check_array, check_choice, check_number, check_seed
+from scratch.cli.choices import VALIDATION_FRACTION
 from scratch.nn import CrossEntropyLoss, Linear, Module, MSELoss, Network, Sequential, layers
 from scratch.preprocessing import ScalePixels, Standardize
 
@@ -30,7 +31,6 @@ TABULAR_DATA = {
     "advertising": datasets.make_advertising,
 }
 DATA_NAMES = tuple(IMAGE_DATA) + tuple(TABULAR_DATA)
-VALIDATION_FRACTION = 0.1  # of the training split, held out for validation
 TARGET_NAMES = {"boston": "medv ($1000s)", "house-prices": "price ($100k)", "advertising": "sales (1000 units)"}
 # The models, named after their classes ("SoftmaxRegression" → "softmax"), each with its criterion.
 MODELS = {

@@ -7,7 +7,7 @@ lecture's own recipe, plain minibatch SGD (``DEMO_RECIPE``), in about two second
 
 import numpy as np
 
-from scratch import datasets, numerics
+from scratch import datasets, losses, numerics
 from scratch.cli.slides.numbers import LOGISTIC, SOFTMAX
 from scratch.cli.slides.report import row
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
@@ -34,7 +34,8 @@ def sequential():
         row("18, 20", "Sequential(Linear(4, 3), Softmax): input_shape, units", [classifier.in_features, 3], "[4, 3]"),
         row("18, 20", "its output for a batch of 5 samples: shape", probabilities.shape),
         row("18, 20", "its parameters: 4 × 3 weights + 3 biases", count(classifier)),
-        row("18, 20", "largest deviation of a sample's 3 probabilities from sum 1", np.abs(probabilities.sum(axis=1) - 1).max()),
+        row("18, 20", "largest deviation of a sample's 3 probabilities from sum 1",
+            np.abs(probabilities.sum(axis=1) - 1).max()),
     ]
 
 
@@ -60,8 +61,8 @@ def model_construction():
         row("23, 24", "Boston, MASS edition: features, medv = w₁x₁ + … + w₁₃x₁₃ + b", boston_13.X.shape[1], "13",
             note='load_boston(edition="mass"); its column black encodes race: see scratch/data/README.md'),
         row("23, 24", "Boston, ISLP edition (the default): features", boston.X.shape[1], note="it drops B"),
-        row("23, 24", "Boston: R² of least squares with 13, with 12 features", [_r2(boston_13), _r2(boston)]),
-        row("25–30", "Iris: samples, features, classes", [*iris.X.shape, len(iris.class_names)]),
+        row("23, 24", "Boston: R² of least squares on the 13 features, on ISLP's 12", [_r2(boston_13), _r2(boston)]),
+        row("28–30", "Iris: samples, features, classes", [*iris.X.shape, len(iris.class_names)]),
     ]
     virginica = (iris.y == 2).astype(float)
     for number, columns in ((25, [3]), (26, [2, 3]), (27, [0, 1, 2, 3])):
@@ -72,7 +73,8 @@ def model_construction():
     cases = ((28, iris.X[two][:, [2]], iris.y[two], 2), (29, iris.X[:, [2]], iris.y, 3), (30, iris.X, iris.y, 3))
     for number, X, y, k in cases:
         model = _fitted(SoftmaxRegression, X, y, k)
-        rows.append(row(number, f"{X.shape[1]} feature(s) → {k} classes, dense(units={k}) + softmax, "
+        features = f"{X.shape[1]} feature{'s' if X.shape[1] > 1 else ''}"
+        rows.append(row(number, f"{features} → {k} classes, dense(units={k}) + softmax, "
                                 "CrossEntropyLoss: Iris training accuracy", model.score(X, y),
                         note="setosa and versicolor from petal length" if number == 28 else ""))
         if number == 28:
@@ -94,7 +96,7 @@ def _slide_28_erratum(z):
 def training():
     """Section 8: the gradients slides 31 and 32 write, on the worked batches; the loop with fit."""
     X, theta, y = LOGISTIC["X"], LOGISTIC["theta"], LOGISTIC["y"]
-    residual = numerics.sigmoid(X @ theta) - y
+    grad = lambda reduction: X.T @ losses.binary_cross_entropy_with_logits_grad(X @ theta, y, reduction=reduction)
     x, labels = SOFTMAX["X"], SOFTMAX["y"]
     p = numerics.softmax(x * SOFTMAX["W"] + SOFTMAX["b"])
     per_sample = x * (p - np.eye(2)[labels])  # row n: x_n (ŷ_n − y_n), one entry per class i
@@ -104,12 +106,13 @@ def training():
     model = LogisticRegression(2, transform=Standardize.from_data(X2))
     history = fit(model, X2, y2, epochs=20, batch_size=16, lr=0.1, seed=0)
     return [
-        row(31, "L'θ = xᵀ(ŷ − y) as written, on slide 16's batch", X.T @ residual,
-            note="erratum: a sum; slide 16's numbers are the mean"),
-        row(31, "xᵀ(ŷ − y) / N, the mean (scratch, PyTorch)", X.T @ residual / len(y)),
+        row(31, "L'θ = xᵀ(ŷ − y) as written, a sum, on slide 16's batch", grad("sum"),
+            note="erratum: slide 16's numbers are the mean"),
+        row(31, "xᵀ(ŷ − y) / N, of the mean loss (scratch's and PyTorch's default)", grad("mean")),
         row(32, "∂L/∂θᵢ = x(ŷᵢ − yᵢ) for each sample of slide 17's batch", per_sample),
         row(32, "their mean over the batch: the gradient of the mean loss", per_sample.mean(axis=0)),
-        row("31, 32", "fit, Iris versicolor vs virginica, 2 features, η = 0.1, batch 16: training loss after epochs 1 and 20",
+        row("31, 32", "fit, Iris versicolor vs virginica, 2 features, η = 0.1, batch 16: "
+                      "training loss after epochs 1 and 20",
             [history.train_loss[0], history.train_loss[-1]]),
         row("31, 32", "its training accuracy", model.score(X2, y2)),
     ]
@@ -132,7 +135,8 @@ IMAGE_ROWS = {  # data set → (slide, quantity, printed value, how to compute i
         (40, "parameters of the softmax regression, 784 × 10 + 10", "",
          lambda d: sum(p.size for p in SoftmaxRegression(784, 10).parameters()), {}),
         (41, "demo: test accuracy (%)", "91.97", _demo_accuracy,
-         {"at_least": True, "tolerance": 0.0, "note": "reached by plain SGD, η = 0.1, batch 64, 10 epochs, x = p / 255"}),
+         {"at_least": True, "tolerance": 0.0,
+          "note": "reached by plain SGD, η = 0.1, batch 64, 10 epochs, x = p / 255"}),
     ],
     "Fashion-MNIST": [
         (39, "resolution: height, width", "[28, 28]", lambda d: d.X_train.shape[1:], {}),

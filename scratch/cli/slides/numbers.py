@@ -27,7 +27,8 @@ def tensors():
     difference = x - 5
     ties = Tensor([[0, 4], [4, 3], [1, 1]])
     return [
-        row(2, "data = Tensor([[1, 2], [3, 4]])", data.data, "[[1, 2], [3, 4]]", note=f"dtype {data.dtype}, as torch.tensor"),
+        row(2, "data = Tensor([[1, 2], [3, 4]])", data.data, "[[1, 2], [3, 4]]",
+            note=f"dtype {data.dtype}, as torch.tensor"),
         row(2, "data[1], a row: axis 0 runs down the rows", data[1].data),
         row(3, "[[1, 2], [3, 4]] + 1", (data + 1).data, "[[2, 3], [4, 5]]"),
         row(4, "[[1, 2], [3, 4]] + 2", (data + 2).data, "[[3, 4], [5, 6]]"),

@@ -88,7 +88,8 @@ def format_table(checks):
             section = c.section
             lines += ["", f"## {section}", ""] if section else [""]
             lines += ["| slide | quantity | on the slide | scratch | check |", "| --- | --- | --- | --- | --- |"]
-        cells = (c.number, c.quantity, c.slide or "—", format_value(c.computed), c.status + (f" — {c.note}" if c.note else ""))
+        verdict = c.status + (f" — {c.note}" if c.note else "")
+        cells = (c.number, c.quantity, c.slide or "—", format_value(c.computed), verdict)
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines).strip()
 
@@ -97,6 +98,8 @@ def summary(checks):
     """One line: how many values were reproduced, how many are printed on the slides, computed, skipped."""
     counts = {status: sum(c.status == status for c in checks) for status in ("yes", "NO", "computed", "skipped")}
     reproduced = counts["yes"] + counts["computed"]
-    text = (f"{reproduced} of {len(checks) - counts['skipped']} lecture values reproduced: {counts['yes']} of "
-            f"{counts['yes'] + counts['NO']} printed on the slides, {counts['computed']} computed where they print none")
-    return text + (f"; {counts['skipped']} skipped (data not installed, see their notes)." if counts["skipped"] else ".")
+    text = (f"{reproduced} of {len(checks) - counts['skipped']} lecture values reproduced: "
+            f"{counts['yes']} of {counts['yes'] + counts['NO']} printed on the slides, "
+            f"{counts['computed']} computed where they print none")
+    skipped = f"; {counts['skipped']} skipped (data not installed, see their notes)" if counts["skipped"] else ""
+    return f"{text}{skipped}."

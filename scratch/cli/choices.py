@@ -1,0 +1,17 @@
+"""What the command line offers, in a module that imports nothing: ``scratch --help`` answers
+without loading NumPy, SciPy or matplotlib.
+
+``DATA_NAMES`` and ``MODEL_NAMES`` repeat what ``scratch.cli.tasks`` derives from its data
+loaders and the Module registry (tests/test_cli.py checks that the two agree); the other
+settings are defined here only.
+"""
+
+DATA_NAMES = ("mnist", "fashion-mnist", "iris", "boston", "house-prices", "advertising")
+MODEL_NAMES = ("linear", "logistic", "softmax")
+SCHEDULES = ("constant", "cosine")  # cosine: CosineAnnealingLR(optimizer, T_max=epochs), stepped per epoch
+VALIDATION_FRACTION = 0.1  # of the training split, held out for validation
+INPUT_HELP = (
+    "image runs: an image file, .npy or .csv of raw pixel intensities, whole numbers 0-255 (white on black; "
+    "other values are refused), one 28 x 28 image or rows of 784 values; tabular runs: .npy or .csv of raw "
+    "feature rows, which the saved model standardises"
+)
