@@ -125,6 +125,15 @@ def stopwatch():
         end = time.perf_counter()
 
 
+def blas_threads(n):
+    """A context in which NumPy's BLAS uses ``n`` threads (threadpoolctl, which must be installed); None: as is."""
+    if n is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=n, user_api="blas")
+
+
 def median_seconds(fn, repeat):
     """Median wall time of ``repeat`` calls of ``fn()`` (medians resist a shared machine's noise)."""
     times = []
@@ -176,6 +185,23 @@ def markdown_table(rows, columns=None):
     return "\n".join(lines)
 
 
+def threshold_columns(hits):
+    """{threshold: (seconds, iterations) or (None, None)} → columns acc_A, s_to_A, iters_to_A, acc_B, …
+
+    Letters, not the thresholds themselves, name the columns, so MNIST and Fashion-MNIST rows
+    (different thresholds) share one table; iterations are epochs for scratch/torch, max_iter for sklearn.
+    """
+    columns = {}
+    for letter, (threshold, (seconds, iterations)) in zip("ABCD", sorted(hits.items())):
+        columns.update({f"acc_{letter}": threshold, f"s_to_{letter}": seconds, f"iters_to_{letter}": iterations})
+    return columns
+
+
+def goal(text, measured, met):
+    """One row of a script's "goals" table: the claim, the ratio this run measured, whether it holds."""
+    return {"goal": text, "measured": measured, "met": bool(met)}
+
+
 def write_report(name, out_dir, config, tables, extra=None):
     """Print and save a run: ``<out>/<name>.json`` (config, machine, tables, extra) and ``<name>.md``.
 
@@ -211,6 +237,32 @@ def subplots(*args, **kwargs):
     import matplotlib.pyplot as plt
 
     return plt.subplots(*args, **kwargs)
+
+
+COLOURS = {"scratch": "tab:blue", "torch": "tab:orange", "floor": "tab:gray"}  # one colour per system
+LINESTYLES = {"mnist": "-", "fashion-mnist": "--"}  # one line style per data set
+
+
+def plot_speed_and_accuracy(speed, curves_by_dataset, out_dir, name, model):
+    """``<out>/<name>.png``: seconds/epoch vs batch size (log-log) and test accuracy vs training seconds.
+
+    speed: rows with "dataset", "batch" and "<system>_s"; curves_by_dataset: {dataset: {system: [(s, acc)]}}.
+    """
+    fig, (ax_speed, ax_acc) = subplots(1, 2, figsize=(11, 4))
+    for dataset in sorted({r["dataset"] for r in speed}):
+        rows = [r for r in speed if r["dataset"] == dataset]
+        for system in (s for s in COLOURS if f"{s}_s" in rows[0]):
+            ax_speed.loglog([r["batch"] for r in rows], [r[f"{system}_s"] for r in rows], marker="o",
+                            linestyle=LINESTYLES[dataset], color=COLOURS[system], label=f"{dataset} {system}")
+    ax_speed.set(xlabel="batch size", ylabel="seconds per epoch", title=f"speed: {model} (floor: gather + products)")
+    for dataset, curves in curves_by_dataset.items():
+        for system, points in curves.items():
+            ax_acc.plot(*zip(*points), marker="o", linestyle=LINESTYLES[dataset], color=COLOURS[system],
+                        label=f"{dataset} {system}")
+    ax_acc.set(xlabel="training seconds", ylabel="test accuracy", title="test accuracy after each epoch (recipe)")
+    for ax in (ax_speed, ax_acc):
+        ax.legend(fontsize=7)
+    return save_figure(fig, out_dir, name)
 
 
 def save_figure(fig, out_dir, name):

@@ -10,6 +10,8 @@ import warnings
 
 import numpy as np
 
+import _common
+
 
 def _timed_fit(make_estimator, max_iter, X, y, X_test, y_test):
     """(seconds, test accuracy) of one fit with ``max_iter`` (convergence warnings silenced)."""
@@ -56,16 +58,4 @@ def sklearn_peer(name, make_estimator, default_iter, iter_series, thresholds, da
             if acc >= threshold and threshold not in reached:
                 reached[threshold] = (t, max_iter)
     hits = {threshold: reached.get(threshold, (None, None)) for threshold in thresholds}
-    return {**row, **threshold_columns(hits)}
-
-
-def threshold_columns(hits):
-    """{threshold: (seconds, iterations) or (None, None)} → columns acc_A, s_to_A, iters_to_A, acc_B, …
-
-    Letters, not the thresholds themselves, name the columns, so MNIST and Fashion-MNIST rows
-    (different thresholds) share one table; iterations are epochs for scratch/torch, max_iter for sklearn.
-    """
-    columns = {}
-    for letter, (threshold, (seconds, iterations)) in zip("ABCD", sorted(hits.items())):
-        columns.update({f"acc_{letter}": threshold, f"s_to_{letter}": seconds, f"iters_to_{letter}": iterations})
-    return columns
+    return {**row, **_common.threshold_columns(hits)}

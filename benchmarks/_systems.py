@@ -1,10 +1,12 @@
-"""The same softmax-regression SGD loop in every system, for the benchmarks.
+"""The same SGD loop in every system, for the benchmarks: softmax regression or a layer stack.
 
-Both runners start from the same weights (scratch's ``init="torch"`` draw, copied into
-``torch.nn.Linear``), see the same batch order and feed batches the same way: gather the
-uint8 rows of the batch, then convert them to float32 as x / 255 (an IEEE division in both,
-so the inputs are bit-identical: scratch's model does it through its ``ScalePixels()``
-transform). Training is float32 in both; both take raw uint8 test images for accuracy.
+A model is named as on the command line: "softmax", or layers such as "dense:128,relu,dense"
+(``scratch.cli.tasks.parse_sequential``). ``initial_model`` draws scratch's float32 model with
+nn.Linear's initialisation; both runners start from it (``TorchRunner`` loads its state dict,
+which has PyTorch's keys and layouts, into the equivalent torch module), see the same batch order
+and feed batches the same way: gather the uint8 rows of the batch, then convert them to float32
+as x / 255 (an IEEE division in both, so the inputs are bit-identical: scratch's model does it
+through its ``ScalePixels()`` transform). Both take raw uint8 test images for accuracy.
 
 scratch trains with its real driver, ``scratch.training.fit``, one call per epoch sharing
 one ``numpy.random.Generator``: fit draws ``rng.permutation(N)`` per epoch, and
@@ -12,20 +14,42 @@ one ``numpy.random.Generator``: fit draws ``rng.permutation(N)`` per epoch, and
 anneals its lr with its own ``CosineAnnealingLR`` (scratch's and torch's), stepped per epoch.
 """
 
+import copy
+import statistics
 import time
 
 import numpy as np
 
+import _common
+from scratch.cli.tasks import parse_sequential
 from scratch.models import SoftmaxRegression
+from scratch.nn import CrossEntropyLoss, Linear, Network, ReLU
 from scratch.optim import SGD, CosineAnnealingLR
 from scratch.preprocessing import PIXEL_MAX, ScalePixels
 from scratch.training import fit
 
 
-def initial_weights(n_features, n_classes, seed):
-    """nn.Linear's uniform(±1/√D) draw, as float32 arrays W (D, K) and b (K,), from scratch's init."""
-    model = SoftmaxRegression(n_features, n_classes, init="torch", seed=seed, dtype=np.float32)
-    return model.params["W"].copy(), model.params["b"].copy()
+def initial_model(spec, n_features, n_classes, seed):
+    """scratch's float32 model for uint8 pixels: SoftmaxRegression, or a Network of the layer spec."""
+    if spec == "softmax":
+        return SoftmaxRegression(n_features, n_classes, init="torch", seed=seed, dtype=np.float32,
+                                 transform=ScalePixels())
+    net = parse_sequential(spec, n_features, n_classes, seed=seed, dtype=np.float32)
+    return Network(net, CrossEntropyLoss(), transform=ScalePixels())
+
+
+def torch_module(model):
+    """The torch module computing what ``model`` computes, with its weights (nn.Linear, or nn.Sequential)."""
+    import torch
+
+    if isinstance(model, SoftmaxRegression):
+        module = torch.nn.Linear(model.n_features, model.n_classes)
+    else:
+        layers = {Linear: lambda layer: torch.nn.Linear(layer.in_features, layer.out_features),
+                  ReLU: lambda layer: torch.nn.ReLU()}
+        module = torch.nn.Sequential(*(layers[type(layer)](layer) for layer in model.net))
+    module.load_state_dict({key: torch.from_numpy(value) for key, value in model.state_dict().items()})
+    return module
 
 
 def epoch_orders(n_samples, seed):
@@ -36,14 +60,12 @@ def epoch_orders(n_samples, seed):
 
 
 class ScratchRunner:
-    """scratch: SoftmaxRegression (float32, ScalePixels) + SGD trained by ``fit``, one epoch per call."""
+    """scratch: a copy of the model (float32, ScalePixels) + SGD, trained by ``fit``, one epoch per call."""
 
     name = "scratch"
 
-    def __init__(self, W, b, X, y, *, lr, momentum=0.0, T_max=None, seed=0):
-        self.model = SoftmaxRegression(W.shape[0], W.shape[1], dtype=np.float32, transform=ScalePixels())
-        self.model.params["W"][...] = W
-        self.model.params["b"][...] = b
+    def __init__(self, model, X, y, *, lr, momentum=0.0, T_max=None, seed=0):
+        self.model = copy.deepcopy(model)
         self.optimizer = SGD(self.model.params, lr=lr, momentum=momentum)
         self.scheduler = CosineAnnealingLR(self.optimizer, T_max) if T_max else None
         self.X, self.y = X, y
@@ -60,22 +82,20 @@ class ScratchRunner:
         return float(self.model.score(X, y))
 
     def weights(self):
-        return self.model.params["W"], self.model.params["b"]
+        """The parameters under PyTorch's keys and layouts."""
+        return self.model.state_dict()
 
 
 class TorchRunner:
-    """PyTorch: nn.Linear + CrossEntropyLoss + optim.SGD on CPU, the idiomatic loop."""
+    """PyTorch: the equivalent module + CrossEntropyLoss + optim.SGD on CPU, the idiomatic loop."""
 
     name = "torch"
 
-    def __init__(self, W, b, X, y, *, lr, momentum=0.0, T_max=None, seed=0):
+    def __init__(self, model, X, y, *, lr, momentum=0.0, T_max=None, seed=0):
         import torch
 
         self.torch = torch
-        self.model = torch.nn.Linear(W.shape[0], W.shape[1])
-        with torch.no_grad():
-            self.model.weight.copy_(torch.from_numpy(W.T.copy()))
-            self.model.bias.copy_(torch.from_numpy(b))
+        self.model = torch_module(model)
         self.criterion = torch.nn.CrossEntropyLoss()
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=lr, momentum=momentum)
         self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max) if T_max else None
@@ -105,7 +125,13 @@ class TorchRunner:
         return float(np.mean(predicted == y))
 
     def weights(self):
-        return self.model.weight.detach().numpy().T, self.model.bias.detach().numpy()
+        return {key: value.detach().numpy() for key, value in self.model.state_dict().items()}
+
+
+def max_weight_difference(a, b):
+    """The largest absolute difference between two runners' parameters."""
+    wa, wb = a.weights(), b.weights()
+    return max(float(np.abs(wa[key] - wb[key]).max()) for key in wa)
 
 
 def available_runners():
@@ -116,3 +142,55 @@ def available_runners():
     except ImportError:
         return runners
     return runners + [TorchRunner]
+
+
+# ---- what the scripts measure with them ---------------------------------------------------------
+def speed_row(runners, batch_size, timed_epochs, test=None):
+    """Interleaved epochs of every runner at one batch size: median s/epoch, and with test data
+    (X, y) the test accuracies and the runners' agreement.
+
+    Who goes first alternates; epoch 0 warms caches, allocators and thread pools and is not timed.
+    """
+    seconds = {r.name: [] for r in runners}
+    accuracy = {r.name: [] for r in runners}
+    for epoch in range(1 + timed_epochs):
+        for r in runners[::1 if epoch % 2 else -1]:
+            t = r.train_epoch(batch_size)
+            if epoch > 0:
+                seconds[r.name].append(t)
+            if test is not None:
+                accuracy[r.name].append(r.accuracy(*test))
+    row = {"batch": batch_size, **{f"{r.name}_s": statistics.median(seconds[r.name]) for r in runners}}
+    if test is None:
+        return row
+    row.update({f"{r.name}_acc": accuracy[r.name][-1] for r in runners})
+    if len(runners) == 2:
+        row["scratch/torch"] = row["scratch_s"] / row["torch_s"]
+        row["max_acc_diff"] = max(abs(a - b) for a, b in zip(accuracy["scratch"], accuracy["torch"]))
+        row["max_W_diff"] = max_weight_difference(*runners)
+    return row
+
+
+def time_to_accuracy(model, train, test, thresholds, recipe, seed):
+    """Train every available system with the recipe (cosine lr per epoch), test accuracy after each epoch.
+
+    Returns (rows, curves): per system its training seconds, final test accuracy, and the seconds
+    (evaluation excluded) and epochs until each threshold (``_common.threshold_columns``);
+    curves are [(seconds, accuracy)] per epoch.
+    """
+    T_max = recipe["epochs"] if recipe["schedule"] == "cosine" else None
+    runners = [R(model, *train, lr=recipe["lr"], momentum=recipe["momentum"], T_max=T_max, seed=seed)
+               for R in available_runners()]
+    elapsed = {r.name: 0.0 for r in runners}
+    curves = {r.name: [] for r in runners}
+    for epoch in range(recipe["epochs"]):
+        for r in runners[::1 if epoch % 2 else -1]:
+            elapsed[r.name] += r.train_epoch(recipe["batch_size"])
+            curves[r.name].append((elapsed[r.name], r.accuracy(*test)))
+    rows = []
+    for r in runners:
+        hits = {threshold: next(((t, e + 1) for e, (t, acc) in enumerate(curves[r.name]) if acc >= threshold),
+                                (None, None)) for threshold in thresholds}
+        rows.append({"system": r.name, "fit_s": elapsed[r.name], "test_acc": curves[r.name][-1][1],
+                     **_common.threshold_columns(hits)})
+    return rows, curves

@@ -63,11 +63,10 @@ def train_one_epoch(system, n_train, seed):
 
         _sklearn.sgd_classifier(1, seed).fit(ScalePixels()(X, np.float64), y)
         return
-    from _systems import ScratchRunner, TorchRunner, initial_weights
+    from _systems import ScratchRunner, TorchRunner, initial_model
 
-    W, b = initial_weights(X.shape[1], 10, seed)
     runner = {"scratch": ScratchRunner, "torch": TorchRunner}[system]
-    runner(W, b, X, y, lr=LR, seed=seed).train_epoch(BATCH_SIZE)
+    runner(initial_model("softmax", X.shape[1], 10, seed), X, y, lr=LR, seed=seed).train_epoch(BATCH_SIZE)
 
 
 def child(what, n_train, seed):

@@ -10,12 +10,11 @@ timed epochs. The slope of log(seconds) against log(size) is the empirical expon
 where per-step overhead, not arithmetic, dominates (slope well below 1).
 """
 
-import statistics
 
 import numpy as np
 
 import _common
-from _systems import available_runners, initial_weights
+from _systems import available_runners, initial_model, speed_row
 
 BATCH_SIZE = 64  # the reference batch size
 LR = 0.1  # plain SGD
@@ -39,15 +38,10 @@ def synthetic(n_samples, n_features, n_classes, seed):
 def seconds_per_epoch(n_samples, n_features, n_classes, timed_epochs, seed):
     """{system: median seconds per epoch} for one problem size, systems interleaved."""
     X, y = synthetic(n_samples, n_features, n_classes, seed)
-    W, b = initial_weights(n_features, n_classes, seed)
-    runners = [R(W, b, X, y, lr=LR, seed=seed) for R in available_runners()]
-    seconds = {r.name: [] for r in runners}
-    for epoch in range(1 + timed_epochs):
-        for r in runners[::1 if epoch % 2 else -1]:
-            t = r.train_epoch(BATCH_SIZE)
-            if epoch > 0:
-                seconds[r.name].append(t)
-    return {name: statistics.median(ts) for name, ts in seconds.items()}
+    model = initial_model("softmax", n_features, n_classes, seed)
+    runners = [R(model, X, y, lr=LR, seed=seed) for R in available_runners()]
+    row = speed_row(runners, BATCH_SIZE, timed_epochs)
+    return {r.name: row[f"{r.name}_s"] for r in runners}
 
 
 def loglog_slope(sizes, seconds):

@@ -8,17 +8,16 @@ CrossEntropyLoss + optim.SGD, CPU, default threads) start from the same weights,
 batch order and get the same float32 inputs (uint8 gathered, then x / 255, per batch), so
 their test accuracy after every epoch must agree. Epochs of the two systems are interleaved and the
 median is taken, so the ratio is fair on a shared, noisy machine.
-Also measured: the matmul floor (forward X@W and gradient Xᵀ@dZ only, preallocated), time
-to reach a test accuracy with a stronger recipe, and scikit-learn's lbfgs and SGDClassifier.
+Also measured: the floor (per batch of an epoch, the gather of its rows and the products X@W and
+Xᵀ@dZ only, preallocated), those products with one and with two BLAS threads, time to reach a
+test accuracy with the recipe of ``scratch train softmax``, and scikit-learn's lbfgs and SGDClassifier.
 """
-
-import statistics
 
 import numpy as np
 
 import _common  # noqa: I001  (puts the repo on sys.path)
 import _sklearn
-from _systems import available_runners, initial_weights
+from _systems import available_runners, initial_model, speed_row, time_to_accuracy
 from scratch.cli.recipes import recipe_for
 from scratch.preprocessing import ScalePixels
 
@@ -26,7 +25,7 @@ DATASETS = ("mnist", "fashion-mnist")  # the lecture's two image sets, named as 
 BATCH_SIZES = (32, 64, 256, 1024)  # the speed table's rows
 TIMED_EPOCHS = 3  # epochs whose seconds give the median (after one warm-up epoch)
 LR = 0.1  # plain SGD in the speed table, the lecture's lr
-FLOOR_REPEAT = 5  # repetitions of the matmul-floor epoch (median)
+FLOOR_REPEAT = 5  # repetitions of the floor epoch (median)
 RECIPES = {name: recipe_for("softmax", name) for name in DATASETS}  # time to accuracy: `scratch train softmax`'s
 THRESHOLDS = {"mnist": (0.92, 0.926), "fashion-mnist": (0.84, 0.844)}  # test accuracies to reach
 LBFGS_ITERS = (10, 20, 40, 60, 80, 100, 200)  # max_iter tried for time-to-threshold
@@ -38,91 +37,67 @@ SIZES = {"n_train": None, "n_test": None, "timed_epochs": TIMED_EPOCHS, "recipe_
 QUICK = {"n_train": 2000, "n_test": 500, "timed_epochs": 1, "recipe_epochs": 2, "lbfgs_iters": (5,),
          "sgdclf_iters": (1,), "default_iters": {"lbfgs": 10, "sgdclf": 2}, "floor_repeat": 1,
          "batch_sizes": (32, 256)}  # --quick: a smoke run of seconds
+GOALS = {"torch_at_64": 0.5, "floor": 1.5, "lbfgs": 8}  # issue 16's thresholds (see goals())
 
 
-def speed_row(runners, batch_size, timed_epochs, data):
-    """Interleaved epochs of every system at one batch size: median s/epoch and accuracies."""
-    X_test, y_test = data
-    seconds = {r.name: [] for r in runners}
-    accuracy = {r.name: [] for r in runners}
-    for epoch in range(1 + timed_epochs):
-        for r in runners[::1 if epoch % 2 else -1]:  # alternate who goes first
-            t = r.train_epoch(batch_size)
-            if epoch > 0:  # epoch 0 warms caches, allocators and thread pools
-                seconds[r.name].append(t)
-            accuracy[r.name].append(r.accuracy(X_test, y_test))
-    row = {"batch": batch_size}
-    for r in runners:
-        row[f"{r.name}_s"] = statistics.median(seconds[r.name])
-        row[f"{r.name}_acc"] = accuracy[r.name][-1]
-    if "torch_s" in row:
-        row["scratch/torch"] = row["scratch_s"] / row["torch_s"]
-        row["max_acc_diff"] = max(abs(a - b) for a, b in zip(accuracy["scratch"], accuracy["torch"]))
-        row["max_W_diff"] = float(np.abs(runners[0].weights()[0] - runners[1].weights()[0]).max())
-    return row
+def floor_seconds(X, y, n_classes, batch_size, repeat, *, gather=True, threads=None):
+    """Median seconds of an epoch's unavoidable work: per batch (shuffled, the last one partial),
+    the gather of its rows of X and y, then Z = X_b W and G = X_bᵀ dZ in float32.
 
-
-def matmul_floor_seconds(n_samples, n_features, n_classes, batch_size, repeat):
-    """Median seconds of one epoch's matrix products alone: Z = X_b W and G = X_bᵀ dZ per batch.
-
-    Arrays (float32) are preallocated; batch shapes follow the epoch (the last one partial).
+    Every array is preallocated; the products read a float32 batch of the same shape. gather=False
+    times the products alone; threads: the BLAS threads to use (threadpoolctl), None for the default.
     """
     rng = np.random.default_rng(0)
-    X = rng.random((batch_size, n_features), dtype=np.float32)
-    W = rng.random((n_features, n_classes), dtype=np.float32)
+    n, d = X.shape
+    X_b, y_b = np.empty((batch_size, d), X.dtype), np.empty(batch_size, y.dtype)
+    x = rng.random((batch_size, d), dtype=np.float32)
+    W = rng.random((d, n_classes), dtype=np.float32)
     dZ = rng.random((batch_size, n_classes), dtype=np.float32)
     Z, G = np.empty_like(dZ), np.empty_like(W)
-    full, rest = divmod(n_samples, batch_size)
-    sizes = [batch_size] * full + ([rest] if rest else [])
+    order = rng.permutation(n)
+    batches = [order[start:start + batch_size] for start in range(0, n, batch_size)]
 
     def epoch():
-        for m in sizes:
-            np.matmul(X[:m], W, out=Z[:m])
-            np.matmul(X[:m].T, dZ[:m], out=G)
+        for idx in batches:
+            m = len(idx)
+            if gather:
+                np.take(X, idx, axis=0, out=X_b[:m], mode="clip")
+                np.take(y, idx, axis=0, out=y_b[:m], mode="clip")
+            np.matmul(x[:m], W, out=Z[:m])
+            np.matmul(x[:m].T, dZ[:m], out=G)
 
-    return _common.median_seconds(epoch, repeat)
+    with _common.blas_threads(threads):
+        return _common.median_seconds(epoch, repeat)
 
 
-def time_to_accuracy(runner_classes, W, b, train, test, thresholds, recipe, seed):
-    """Train every system with the recipe (cosine lr per epoch), checking test accuracy after each
-    epoch; rows: seconds of training (evaluation excluded) until each threshold, final accuracy."""
-    T_max = recipe["epochs"] if recipe["schedule"] == "cosine" else None
-    runners = [R(W, b, *train, lr=recipe["lr"], momentum=recipe["momentum"], T_max=T_max, seed=seed)
-               for R in runner_classes]
-    elapsed = {r.name: 0.0 for r in runners}
-    curves = {r.name: [] for r in runners}
-    for epoch in range(recipe["epochs"]):
-        for r in runners[::1 if epoch % 2 else -1]:
-            elapsed[r.name] += r.train_epoch(recipe["batch_size"])
-            curves[r.name].append((elapsed[r.name], r.accuracy(*test)))
-    rows = []
-    for r in runners:
-        row = {"system": r.name, "fit_s": elapsed[r.name], "test_acc": curves[r.name][-1][1]}
-        hits = {threshold: next(((t, e + 1) for e, (t, acc) in enumerate(curves[r.name]) if acc >= threshold),
-                                (None, None)) for threshold in thresholds}
-        rows.append({**row, **_sklearn.threshold_columns(hits)})
-    return rows, curves
+def threads_row(X, y, n_classes, batch_size, repeat):
+    """The epoch's products alone with one and with two BLAS threads (None without threadpoolctl)."""
+    if _common.optional_import("threadpoolctl") is None:
+        return None
+    one, two = (floor_seconds(X, y, n_classes, batch_size, repeat, gather=False, threads=t) for t in (1, 2))
+    return {"batch": batch_size, "one_thread_s": one, "two_threads_s": two, "one/two": one / two}
 
 
 def benchmark_dataset(name, args, sizes):
-    """Every measurement on one data set: (speed rows, time-to-accuracy rows, curves)."""
+    """Every measurement on one data set: (speed rows, threads rows, time-to-accuracy rows, curves)."""
     X_train, y_train, X_test, y_test = _common.load_images(name, sizes["n_train"], sizes["n_test"], args.seed)
-    n, d = X_train.shape
-    k = int(y_train.max()) + 1
-    W, b = initial_weights(d, k, args.seed)
+    d, k = X_train.shape[1], int(y_train.max()) + 1
+    model = initial_model("softmax", d, k, args.seed)
     test = (X_test, y_test)
-    runner_classes = available_runners()
-    speed = []
+    speed, threads = [], []
     for batch_size in args.batch_sizes:
-        runners = [R(W, b, X_train, y_train, lr=LR, seed=args.seed) for R in runner_classes]
+        runners = [R(model, X_train, y_train, lr=LR, seed=args.seed) for R in available_runners()]
         row = {"dataset": name, **speed_row(runners, batch_size, sizes["timed_epochs"], test)}
-        row["floor_s"] = matmul_floor_seconds(n, d, k, batch_size, sizes["floor_repeat"])
+        row["floor_s"] = floor_seconds(X_train, y_train, k, batch_size, sizes["floor_repeat"])
         row["scratch/floor"] = row["scratch_s"] / row["floor_s"]
         print(row, flush=True)
         speed.append(row)
+        t = threads_row(X_train, y_train, k, batch_size, sizes["floor_repeat"])
+        if t is not None:
+            threads.append({"dataset": name, **t})
     recipe = {**RECIPES[name], "epochs": sizes["recipe_epochs"] or RECIPES[name]["epochs"]}
     thresholds = THRESHOLDS[name]
-    reach, curves = time_to_accuracy(runner_classes, W, b, (X_train, y_train), test, thresholds, recipe, args.seed)
+    reach, curves = time_to_accuracy(model, (X_train, y_train), test, thresholds, recipe, args.seed)
     print(reach, flush=True)
     if _common.optional_import("sklearn") is not None:
         data = (ScalePixels()(X_train, np.float64), y_train, ScalePixels()(X_test, np.float64), y_test)
@@ -131,51 +106,34 @@ def benchmark_dataset(name, args, sizes):
                                            thresholds, data, args.seed))
         reach.append(_sklearn.sklearn_peer("sklearn SGDClassifier", _sklearn.sgd_classifier, defaults["sgdclf"],
                                            sizes["sgdclf_iters"], thresholds, data, args.seed))
-    return speed, [{"dataset": name, **row} for row in reach], curves
+    return speed, threads, [{"dataset": name, **row} for row in reach], curves
 
 
-def goals(speed, reach):
-    """The issue's claims as rows: goal, measured ratio, met (on MNIST, this run's numbers)."""
+def goals(speed, threads, reach):
+    """Issue 16's claims as rows: goal, measured ratio, met (on MNIST, this run's numbers)."""
     rows = []
     mnist = [r for r in speed if r["dataset"] == "mnist" and "torch_s" in r]
     at_64 = [r["scratch/torch"] for r in mnist if r["batch"] == 64]
     if at_64:
-        rows.append({"goal": "scratch ≤ 0.5 × torch s/epoch at batch 64", "measured": at_64[0], "met": at_64[0] <= 0.5})
+        rows.append(_common.goal(f"scratch ≤ {GOALS['torch_at_64']} × torch s/epoch at batch 64", at_64[0],
+                                 at_64[0] <= GOALS["torch_at_64"]))
     if mnist:
         worst = max(r["scratch/torch"] for r in mnist)
-        rows.append({"goal": "scratch faster than torch at every batch size", "measured": worst, "met": worst < 1})
+        rows.append(_common.goal("scratch faster than torch at every batch size", worst, worst < 1))
     big = [r["scratch/floor"] for r in speed if r["dataset"] == "mnist" and r["batch"] >= 256]
     if big:
-        rows.append({"goal": "scratch ≤ 1.5 × matmul floor at batch ≥ 256", "measured": max(big), "met": max(big) <= 1.5})
+        rows.append(_common.goal(f"scratch ≤ {GOALS['floor']} × floor (products + gather) at batch ≥ 256", max(big),
+                                 max(big) <= GOALS["floor"]))
+    one_faster = [t["batch"] for t in threads if t["dataset"] == "mnist" and t["one/two"] < 1]
+    if threads:
+        rows.append(_common.goal("one BLAS thread is never faster for the products (else: choose per call)",
+                                 min(t["one/two"] for t in threads if t["dataset"] == "mnist"), not one_faster))
     by_system = {r["system"]: r for r in reach if r["dataset"] == "mnist"}
     ours, lbfgs = by_system.get("scratch", {}).get("s_to_B"), by_system.get("sklearn lbfgs", {}).get("s_to_B")
     if ours and lbfgs:
-        rows.append({"goal": "scratch reaches 92.6 % ≥ 8× sooner than lbfgs", "measured": lbfgs / ours, "met": lbfgs / ours >= 8})
+        rows.append(_common.goal(f"scratch reaches 92.6 % ≥ {GOALS['lbfgs']}× sooner than lbfgs", lbfgs / ours,
+                                 lbfgs / ours >= GOALS["lbfgs"]))
     return rows
-
-
-COLOURS = {"scratch": "tab:blue", "torch": "tab:orange", "floor": "tab:gray"}  # one colour per system
-LINESTYLES = {"mnist": "-", "fashion-mnist": "--"}  # one line style per data set
-
-
-def plot(speed, curves_by_dataset, out_dir):
-    """Seconds/epoch vs batch size (log-log) and test accuracy vs training seconds."""
-    fig, (ax_speed, ax_acc) = _common.subplots(1, 2, figsize=(11, 4))
-    for name in sorted({r["dataset"] for r in speed}):
-        rows = [r for r in speed if r["dataset"] == name]
-        for system in ("scratch", "torch", "floor"):
-            if f"{system}_s" in rows[0]:
-                ax_speed.loglog([r["batch"] for r in rows], [r[f"{system}_s"] for r in rows], marker="o",
-                                linestyle=LINESTYLES[name], color=COLOURS[system], label=f"{name} {system}")
-    ax_speed.set(xlabel="batch size", ylabel="seconds per epoch", title="speed (floor: the matmuls only)")
-    for name, curves in curves_by_dataset.items():
-        for system, points in curves.items():
-            ax_acc.plot(*zip(*points), marker="o", linestyle=LINESTYLES[name], color=COLOURS[system],
-                        label=f"{name} {system}")
-    ax_acc.set(xlabel="training seconds", ylabel="test accuracy", title="test accuracy after each epoch (recipe)")
-    for ax in (ax_speed, ax_acc):
-        ax.legend(fontsize=7)
-    return _common.save_figure(fig, out_dir, "softmax_mnist")
 
 
 def main(argv=None):
@@ -185,19 +143,19 @@ def main(argv=None):
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else SIZES
     args.batch_sizes = args.batch_sizes or sizes["batch_sizes"]
-    speed, reach, curves = [], [], {}
+    speed, threads, reach, curves = [], [], [], {}
     for name in args.datasets:
-        s, r, curves[name] = benchmark_dataset(name, args, sizes)
-        speed += s
-        reach += r
+        s, t, r, curves[name] = benchmark_dataset(name, args, sizes)
+        speed, threads, reach = speed + s, threads + t, reach + r
     config = {**vars(args), "lr": LR, "recipes": RECIPES,
               "thresholds": {k: THRESHOLDS[k] for k in args.datasets}, "sizes": sizes,
               "scratch_loop": "scratch.training.fit, one call per epoch (fit's timing of the steps)",
               "data": "scratch train's splits: training minus the seeded validation split; test",
               "input": "uint8 gathered per batch, float32 x / 255 (sklearn: float64 x / 255, converted once)"}
-    tables = {"seconds per epoch (median), test accuracy, matmul floor": speed,
-              "time to reach test accuracy": reach, "goals": goals(speed, reach)}
-    plot(speed, curves, args.out)
+    tables = {"seconds per epoch (median), test accuracy, floor": speed,
+              "BLAS threads: the epoch's products alone": threads,
+              "time to reach test accuracy": reach, "goals": goals(speed, threads, reach)}
+    _common.plot_speed_and_accuracy(speed, curves, args.out, "softmax_mnist", "softmax regression")
     return _common.write_report("softmax_mnist", args.out, config, tables, {"curves": curves})
 
 

@@ -98,6 +98,8 @@ def build_parser():
     train.add_argument("--seed", type=int, default=0, help="seeds initialisation, splits and batch order")
     train.add_argument("--features", type=_index_list, help="tabular data: column indices to keep, e.g. 2,3")
     train.add_argument("--positive-class", help="logistic regression: the class that is 1 (default: the last)")
+    train.add_argument("--classes", type=lambda text: text.split(","),
+                       help="tabular classes to keep, e.g. setosa,versicolor (slide 28: --features 2 --classes 0,1)")
     train.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default: recipe)")
     train.add_argument("--out", help=f"output folder (default: {DEFAULT_OUT})")
     train.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
@@ -178,7 +180,7 @@ def run_train(args):
     out = args.out or DEFAULT_OUT.format(model=args.model.replace(",", "_").replace(":", ""), data=args.data)
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "momentum", "schedule", "dtype")}
     run = train_run(args.model, args.data, out, overrides=overrides, weight_decay=args.weight_decay,
-                    seed=args.seed, features=args.features, positive_class=args.positive_class,
+                    seed=args.seed, features=args.features, positive_class=args.positive_class, classes=args.classes,
                     overwrite=args.overwrite, verbose=not args.quiet)
     for split, metrics in run["metrics"].items():
         print(_metrics_line(f"{split} ({run['splits'][split]['samples']} samples)", metrics))

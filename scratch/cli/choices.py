@@ -6,7 +6,7 @@ loaders and the Module registry (tests/test_cli.py checks that the two agree); t
 settings are defined here only.
 """
 
-DATA_NAMES = ("mnist", "fashion-mnist", "iris", "boston", "house-prices", "advertising")
+DATA_NAMES = ("mnist", "fashion-mnist", "iris", "boston", "boston-mass", "house-prices", "advertising")
 MODEL_NAMES = ("linear", "logistic", "softmax")
 SCHEDULES = ("constant", "cosine")  # cosine: CosineAnnealingLR(optimizer, T_max=epochs), stepped per epoch
 VALIDATION_FRACTION = 0.1  # of the training split, held out for validation

@@ -41,13 +41,14 @@ SPLITS = {
 
 
 def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0, features=None,
-              positive_class=None, overwrite=False, verbose=True):
+              positive_class=None, classes=None, overwrite=False, verbose=True):
     """Train ``model_spec`` on ``data`` by minibatch SGD; write model, run.json and figures to ``out``.
 
     ``out`` must not exist, be an empty folder, or (with ``overwrite``) hold a run.
     """
     out = check_out(out, overwrite)
-    task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed)
+    task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed,
+                     classes=classes)
     recipe = recipe_for(model_spec, data, overrides)
     monitored, history = train_on_task(model_spec, task, recipe, weight_decay=weight_decay, seed=seed,
                                        verbose=verbose)

@@ -14,6 +14,7 @@ recipe, and the test split is scored once, with it.
 """
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -27,11 +28,13 @@ IMAGE_DATA = {"mnist": datasets.load_mnist, "fashion-mnist": datasets.load_fashi
 TABULAR_DATA = {
     "iris": datasets.load_iris,
     "boston": datasets.load_boston,
+    "boston-mass": partial(datasets.load_boston, edition="mass"),  # the slides' 13 features
     "house-prices": datasets.make_house_prices,
     "advertising": datasets.make_advertising,
 }
 DATA_NAMES = tuple(IMAGE_DATA) + tuple(TABULAR_DATA)
-TARGET_NAMES = {"boston": "medv ($1000s)", "house-prices": "price ($100k)", "advertising": "sales (1000 units)"}
+TARGET_NAMES = {"boston": "medv ($1000s)", "boston-mass": "medv ($1000s)", "house-prices": "price ($100k)",
+                "advertising": "sales (1000 units)"}
 # The models, named after their classes ("SoftmaxRegression" → "softmax"), each with its criterion.
 MODELS = {
     cls.__name__.removesuffix("Regression").lower(): cls
@@ -88,17 +91,19 @@ def criterion_kind(criterion):
 
 
 def load_task(data, *, model="softmax", features=None, positive_class=None, test_fraction=0.2,
-              validation_fraction=VALIDATION_FRACTION, seed=0):
+              validation_fraction=VALIDATION_FRACTION, seed=0, classes=None):
     """Load ``data``, split it, and shape its targets for ``model`` (a model name or a layer spec).
 
     features: tabular column indices to keep. positive_class: for a binary model (logistic
     regression), the class that becomes 1 (default: the last); the rest become 0.
+    classes: tabular classes to keep (names or indices), relabelled 0 … k − 1 in that order.
     """
     check_choice(data, "data", DATA_NAMES)
     settings = dict(data=data, model=model, features=features, positive_class=positive_class,
-                    test_fraction=test_fraction, validation_fraction=validation_fraction, seed=seed)
-    if data in IMAGE_DATA and features is not None:
-        raise ValueError(f"features selects columns of tabular data; {data!r} is an image set. Leave --features out.")
+                    test_fraction=test_fraction, validation_fraction=validation_fraction, seed=seed, classes=classes)
+    for option, value in (("features", features), ("classes", classes)):
+        if data in IMAGE_DATA and value is not None:
+            raise ValueError(f"{option} selects from tabular data; {data!r} is an image set. Leave --{option} out.")
     kind = criterion_kind(MODELS[model].criterion_class) if model in MODELS else None
     if positive_class is not None and kind != "binary":
         raise ValueError(
@@ -106,7 +111,7 @@ def load_task(data, *, model="softmax", features=None, positive_class=None, test
             f"model {model!r} is not one. Leave --positive-class out."
         )
     rng = check_seed(seed)
-    task = _image_task(data) if data in IMAGE_DATA else _tabular_task(data, features, test_fraction, seed, rng)
+    task = _image_task(data) if data in IMAGE_DATA else _tabular_task(data, features, classes, test_fraction, seed, rng)
     _hold_out_validation(task, validation_fraction, rng)
     if kind == "binary":
         _as_binary(task, positive_class)
@@ -129,17 +134,31 @@ def _image_task(data):
                 feature_names=(), class_names=tuple(d.class_names), image_shape=tuple(d.X_train.shape[1:]))
 
 
-def _tabular_task(data, features, test_fraction, seed, rng):
-    d = TABULAR_DATA[data]() if data in ("iris", "boston") else TABULAR_DATA[data](seed=seed)
-    X, names = d.X, tuple(d.feature_names)
+def _tabular_task(data, features, classes, test_fraction, seed, rng):
+    d = TABULAR_DATA[data]() if data in ("iris", "boston", "boston-mass") else TABULAR_DATA[data](seed=seed)
+    X, y, names, class_names = d.X, d.y, tuple(d.feature_names), tuple(getattr(d, "class_names", ()))
     if features is not None:
         features = _check_features(features, X.shape[1], data)
         X, names = X[:, features], tuple(names[i] for i in features)
+    if classes is not None:
+        X, y, class_names = _keep_classes(X, y, class_names, classes, data)
     train, test = _split(len(X), test_fraction, rng, "test_fraction")
-    class_names = tuple(getattr(d, "class_names", ()))
     kind = "multiclass" if class_names else "regression"
-    return Task(data, kind, X[train], d.y[train], None, None, X[test], d.y[test], names, class_names,
+    return Task(data, kind, X[train], y[train], None, None, X[test], y[test], names, class_names,
                 TARGET_NAMES.get(data, "y"))
+
+
+def _keep_classes(X, y, names, classes, data):
+    """The rows of ``classes`` (names or indices), relabelled 0 … k − 1 in the order given."""
+    if not names:
+        raise ValueError(f"classes selects classes of a classification set; {data!r} is a regression set.")
+    indices = [_class_index(value, names, "classes") for value in classes]
+    if len(set(indices)) < 2:
+        raise ValueError(f"classes must name at least two different classes of {data!r}; got {list(classes)}.")
+    new_label = np.full(len(names), -1)
+    new_label[indices] = np.arange(len(indices))
+    keep = new_label[y] >= 0
+    return X[keep], new_label[y[keep]], tuple(names[i] for i in indices)
 
 
 def _check_features(features, n_columns, data):
@@ -178,12 +197,12 @@ def _as_binary(task, positive_class):
     task.class_names = (f"not {names[positive]}", names[positive])
 
 
-def _class_index(value, names):
+def _class_index(value, names, argument="positive_class"):
     if str(value) in names:
         return names.index(str(value))
     if str(value).isdigit() and int(value) < len(names):
         return int(value)
-    raise ValueError(f"positive_class must be one of {', '.join(names)} (or its index); got {value!r}.")
+    raise ValueError(f"{argument} must name classes among {', '.join(names)} (or their indices); got {value!r}.")
 
 
 def build_model(spec, task, *, seed=0, dtype=np.float64):
