@@ -84,7 +84,9 @@ def machine_info():
 
 def describe_machine(info):
     """One paragraph stating the machine, for the printed report and the README."""
-    blas = "; ".join(dict.fromkeys(f"{b['library']} {b['version']} ({b['threads']} threads)" for b in info["blas"]))
+    kernels = lambda b: f", {b['architecture']} kernels" if b.get("architecture") else ""  # noqa: E731
+    blas = "; ".join(dict.fromkeys(f"{b['library']} {b['version']} ({b['threads']} threads{kernels(b)})"
+                                   for b in info["blas"]))
     lines = [
         f"- date: {info['date']}",
         f"- CPU: {info['cpu']}, {info['cores']} cores ({info['cores_usable']} usable)",

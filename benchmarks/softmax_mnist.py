@@ -124,10 +124,10 @@ def goals(speed, threads, reach):
     if big:
         rows.append(_common.goal(f"scratch ≤ {GOALS['floor']} × floor (products + gather) at batch ≥ 256", max(big),
                                  max(big) <= GOALS["floor"]))
-    one_faster = [t["batch"] for t in threads if t["dataset"] == "mnist" and t["one/two"] < 1]
-    if threads:
-        rows.append(_common.goal("one BLAS thread is never faster for the products (else: choose per call)",
-                                 min(t["one/two"] for t in threads if t["dataset"] == "mnist"), not one_faster))
+    one_vs_two = [t["one/two"] for t in threads if t["dataset"] == "mnist"]
+    if one_vs_two:  # one/two < 0.95: one thread clearly faster somewhere, and worth choosing per call
+        rows.append(_common.goal("one BLAS thread is never ≥ 5 % faster for the products (two: the default)",
+                                 min(one_vs_two), min(one_vs_two) >= 0.95))
     by_system = {r["system"]: r for r in reach if r["dataset"] == "mnist"}
     ours, lbfgs = by_system.get("scratch", {}).get("s_to_B"), by_system.get("sklearn lbfgs", {}).get("s_to_B")
     if ours and lbfgs:

@@ -22,8 +22,21 @@ HISTORY_FIELDS = ("train_loss", "val_loss", "val_score")
 MISTAKE_COLOR, CORRECT_COLOR = "tab:red", "black"  # show_grid's captions
 
 
-def _new_figure(width, height):
-    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+def _new_figure(width, height, margins=None):
+    """A figure laid out by matplotlib's constrained layout, or with fixed ``margins`` (left, bottom, right,
+    top, gap between columns; inches), which saves that layout's ≈ 0.1 s per figure where the text is known."""
+    if margins is None:
+        return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    left, bottom, right, top, gap = margins
+    fig.subplots_adjust(left=left / width, bottom=bottom / height, right=1 - right / width, top=1 - top / height,
+                        wspace=gap / ((width - left - right - gap) / 2))
+    return fig
+
+
+def _text_inches(names, fontsize=10):
+    """About how wide the longest of ``names`` is, in inches (0.6 em per character)."""
+    return 0.6 * fontsize / 72 * max(len(name) for name in names)
 
 
 def _finish(fig, path):
@@ -60,7 +73,7 @@ def plot_history(train_loss, val_loss=None, val_score=None, *, score_name="accur
         train_loss, val_loss, val_score = _history_fields(train_loss)
     train_loss = check_array(train_loss, "train_loss", ndim=1)
     epochs = np.arange(1, len(train_loss) + 1)
-    fig = _new_figure(11 if val_score is not None else 6, 4)
+    fig = _new_figure(11 if val_score is not None else 6, 4, margins=(0.8, 0.55, 0.25, 0.75, 0.9))
     fig.suptitle(title)
     loss_ax, *rest = fig.subplots(1, 2 if val_score is not None else 1, squeeze=False)[0]
     loss_ax.plot(epochs, train_loss, "o-", label="training loss")
@@ -136,7 +149,8 @@ def plot_confusion_matrix(y_true, y_pred, class_names, *, title="Confusion matri
     row_totals = counts.sum(axis=1, keepdims=True)
     fractions = np.divide(counts, row_totals, out=np.zeros(counts.shape), where=row_totals > 0)
     size = max(4.5, 0.55 * len(names) + 2.5)
-    fig = _new_figure(size + 1, size)
+    fig = _new_figure(size + 1, size, margins=(_text_inches(names) + 0.6, 0.71 * _text_inches(names) + 0.6,
+                                               0.2, 0.45, 0))
     ax = fig.subplots()
     image = ax.imshow(fractions, cmap="Blues", vmin=0, vmax=1)
     fontsize = 9 if len(names) <= 12 else 6
