@@ -101,6 +101,8 @@ def _first_bad(arr):
 def check_labels(y, name, n_classes, *, ignore_index=None):
     """Integer class labels in [0, n_classes), as int64 (``ignore_index`` also allowed)."""
     y = check_array(y, name, ndim=1, dtype="int")
+    if y.min() >= 0 and y.max() < n_classes:  # the common case, without a mask
+        return y
     valid = (y >= 0) & (y < n_classes)
     if ignore_index is not None:
         valid |= y == ignore_index

@@ -8,7 +8,6 @@ Inputs arrive checked by ``fit_lbfgs``; this module only optimises.
 import copy
 
 import numpy as np
-import scipy.optimize
 
 BIAS_NAMES = ("b", "bias")  # parameter names (last part of "0.bias") the L2 term leaves out
 
@@ -19,6 +18,8 @@ def minimize(model, X, y, sample_weight, *, l2, tol, max_iter):
     X: (N, D) raw, y: (N,), sample_weight: (N,) or None, all checked. Stops when every
     |∂J/∂θᵢ| ≤ tol or after max_iter iterations.
     """
+    import scipy.optimize  # on first use: `scratch train` never needs it
+
     model, X = _prepared_once(model, X)
     result = scipy.optimize.minimize(
         _objective(model, (X, y) if sample_weight is None else (X, y, sample_weight), l2),

@@ -71,7 +71,7 @@ def logsumexp(x, axis=-1, keepdims=False):
 
 def _minus_max(x, axis):
     """x − m, m = max x along ``axis``: entries ≤ 0, whose exponentials cannot overflow (call within silent())."""
-    return x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    return x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
 
 
 def log_softmax(x, axis=-1):
@@ -79,7 +79,8 @@ def log_softmax(x, axis=-1):
     x = _rows_reducible(_float(x), axis)
     with silent():
         shifted = _minus_max(x, axis)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        shifted -= np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+        return shifted
 
 
 def softmax(x, axis=-1):
@@ -87,4 +88,5 @@ def softmax(x, axis=-1):
     x = _rows_reducible(_float(x), axis)
     with silent():
         e = np.exp(_minus_max(x, axis))
-        return e / np.sum(e, axis=axis, keepdims=True)
+        e /= np.add.reduce(e, axis=axis, keepdims=True)
+        return e

@@ -17,6 +17,7 @@ from scratch.losses import (
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_grad,
     cross_entropy,
+    cross_entropy_and_grad,
     cross_entropy_grad,
     mse_loss,
     mse_loss_grad,
@@ -164,6 +165,29 @@ def test_cross_entropy_is_nll_loss_of_the_log_softmax(seed, n, c, reduction, wei
     p = np.exp(log_p)  # ∂/∂z = G − softmax(z)·Σ G, G = nll_loss_grad
     G = nll_loss_grad(**{**case, "input": log_p})
     np.testing.assert_allclose(cross_entropy_grad(**case), G - p * G.sum(axis=axis, keepdims=True), atol=1e-15)
+
+
+@given(seeds, batch_sizes, n_classes, reductions, st.booleans(), st.booleans(), st.booleans(), layouts,
+       st.sampled_from([np.float32, np.float64]))
+def test_cross_entropy_and_grad_is_the_pair_in_one_call(seed, n, c, reduction, weighted, ignore, smoothing, layout, dtype):
+    case = ce_case(np.random.default_rng(seed), n, c, reduction, weighted, ignore, smoothing, False, layout)
+    case["input"] = case["input"].astype(dtype)
+    if weighted:
+        case["weight"] = case["weight"].astype(dtype)
+    value, grad = cross_entropy_and_grad(**case)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(value, cross_entropy(**case), rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-14)
+    np.testing.assert_allclose(grad, cross_entropy_grad(**case), rtol=rtol, atol=1e-7 if dtype == np.float32 else 1e-15)
+    assert grad.dtype == dtype and grad.shape == case["input"].shape
+
+
+@pytest.mark.parametrize("target", [[0, 5], [-1, 1], [0.0, 1.0]], ids=["beyond the classes", "negative", "floats"])
+def test_cross_entropy_and_grad_refuses_what_cross_entropy_refuses(target):
+    z = np.zeros((2, 3))
+    with pytest.raises((ValueError, TypeError)) as expected:
+        cross_entropy(z, np.array(target))
+    with pytest.raises(type(expected.value), match=re.escape(str(expected.value))):
+        cross_entropy_and_grad(z, np.array(target))
 
 
 def test_plain_cross_entropy_gradient_is_softmax_minus_one_hot_over_n():

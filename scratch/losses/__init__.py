@@ -10,12 +10,19 @@ gradient share one private ``_*_parts`` helper, so validation is written once.
 
 - ``mse``: mse_loss
 - ``binary_cross_entropy``: binary_cross_entropy_with_logits
-- ``cross_entropy``: cross_entropy (logits) and nll_loss (log-probabilities), K-dimensional too
+- ``cross_entropy``: cross_entropy (logits) and nll_loss (log-probabilities), K-dimensional too;
+  cross_entropy_and_grad, both of cross_entropy's in one call (a training step's)
 """
 
 from scratch.losses._reduction import REDUCTIONS
 from scratch.losses.binary_cross_entropy import binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_grad
-from scratch.losses.cross_entropy import cross_entropy, cross_entropy_grad, nll_loss, nll_loss_grad
+from scratch.losses.cross_entropy import (
+    cross_entropy,
+    cross_entropy_and_grad,
+    cross_entropy_grad,
+    nll_loss,
+    nll_loss_grad,
+)
 from scratch.losses.mse import mse_loss, mse_loss_grad
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy_with_logits_grad",
     "cross_entropy",
+    "cross_entropy_and_grad",
     "cross_entropy_grad",
     "mse_loss",
     "mse_loss_grad",

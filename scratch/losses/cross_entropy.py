@@ -137,6 +137,35 @@ def nll_loss_grad(input, target, weight=None, ignore_index=-100, reduction="mean
 # ---------------------------------------------------------------- cross-entropy on logits
 
 
+def _plain_labels(input, target, weight, ignore_index, reduction, label_smoothing):
+    """``target`` when this is the common case — float logits (N, C), int64 class indices (N,) all in
+    [0, C), none of them ignore_index, no weight, no smoothing, the mean — else None (the general
+    path, which checks every argument, applies)."""
+    common = (weight is None and label_smoothing == 0 and reduction == "mean"
+              and type(input) is np.ndarray and input.ndim == 2 and input.dtype.kind == "f"
+              and type(target) is np.ndarray and target.dtype == np.int64 and target.shape == input.shape[:1]
+              and len(target) and not 0 <= ignore_index < input.shape[1])
+    return target if common and target.min() >= 0 and target.max() < input.shape[1] else None
+
+
+def cross_entropy_and_grad(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """(cross_entropy(…), cross_entropy_grad(…)) of the same arguments, as a training step needs them.
+
+    The common case (``_plain_labels``) from one log-softmax: L = −mean log pₙ[yₙ] and
+    ∂L/∂z = (softmax(z) − onehot(y)) / N, softmax(z) being exp of the same log p.
+    """
+    labels = _plain_labels(input, target, weight, ignore_index, reduction, label_smoothing)
+    if labels is None:
+        options = dict(weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
+        return cross_entropy(input, target, **options), cross_entropy_grad(input, target, **options)
+    log_p, rows = log_softmax(input), np.arange(len(labels))
+    value = -float(np.add.reduce(log_p[rows, labels])) / len(labels)
+    grad = np.exp(log_p, out=log_p)  # softmax(z), then − onehot(y), / N
+    grad[rows, labels] -= 1
+    grad /= len(labels)
+    return value, grad
+
+
 def _cross_entropy_parts(input, target, weight, ignore_index, reduction, label_smoothing):
     """x, w, ε, the reduction, and either class indices (labels, kept) or weighted probability rows q (M, C)."""
     x, t, w, reduction = _class_parts(input, target, weight, ignore_index, reduction)

@@ -29,6 +29,7 @@ class _Loss(Module):
     """What the three loss modules share; subclasses set the function pair and the head."""
 
     function = gradient = None  # a scratch.losses pair, e.g. cross_entropy and cross_entropy_grad
+    function_and_gradient = None  # the two in one call, where scratch.losses has it
     head = None  # the probability layer a network may end with, e.g. Softmax: the loss reads the logits before it
     is_classifier = False  # whether score() is an accuracy (else R²)
     per_class_output = False  # outputs are (N, K), one per class; else one output column is read as (N,)
@@ -43,6 +44,13 @@ class _Loss(Module):
         value = self.function(input, target, **self._options_for(input))
         self._last_call = (input, target)
         return value
+
+    def loss_and_grad(self, input, target):
+        """(loss, ∂loss/∂input) in one call, as forward then backward would give them."""
+        options = self._options_for(input)
+        if self.function_and_gradient is not None:
+            return self.function_and_gradient(input, target, **options)
+        return self.function(input, target, **options), self.gradient(input, target, **options)
 
     def backward(self):
         """∂loss/∂input for the last call, in input's shape."""
@@ -126,6 +134,7 @@ class CrossEntropyLoss(_Loss):
     """
 
     function, gradient = staticmethod(losses.cross_entropy), staticmethod(losses.cross_entropy_grad)
+    function_and_gradient = staticmethod(losses.cross_entropy_and_grad)
     head, is_classifier, per_class_output = Softmax, True, True
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):

@@ -120,8 +120,8 @@ class Network(Module):
         """
         out, tape = self._logits(X)
         flat = self._flat(out)
-        loss = float(self.criterion(flat, self.criterion.check_target(y, flat)))
-        g = self.criterion.backward().reshape(out.shape)
+        loss, g = self.criterion.loss_and_grad(flat, self.criterion.check_target(y, flat))
+        g = g.reshape(out.shape)
         return loss, self.body._backward(tape, g, need_input_grad=False)[1]
 
     def check_target(self, y):
