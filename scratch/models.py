@@ -25,7 +25,6 @@ minibatch's L an unbiased estimate of it.
 """
 
 import numpy as np
-import scipy.linalg
 
 from scratch._validation import (
     check_array,
@@ -200,6 +199,8 @@ class LinearRegression(_AffineModel):
         """
         if self.transform is None:
             self.transform = infer_transform(X)
+        import scipy.linalg  # on first use: training by SGD never needs SciPy
+
         X, y, _ = self._check(X, y)
         design = np.hstack([check_array(X, "X"), np.ones((len(X), 1))]).astype(np.float64)
         theta = scipy.linalg.lstsq(design, y.astype(np.float64))[0]
@@ -258,7 +259,7 @@ class SoftmaxRegression(_AffineModel):
         X, y, w = self._check(X, y, sample_weight)
         log_p = log_softmax(_affine(X, self.params["W"], self.params["b"]))
         rows = np.arange(len(y))
-        loss = -float(_weigh(log_p[rows, y], w).mean())
+        loss = -float(np.add.reduce(_weigh(log_p[rows, y], w))) / len(y)
         error = np.exp(log_p, out=log_p)
         error[rows, y] -= 1
         _weigh(error, w)
