@@ -54,6 +54,7 @@ def test_softmax_mnist_quick_reports_speed_floor_and_time_to_accuracy(bench, tmp
     assert [row["batch"] for row in speed] == [32, 256]
     for row in speed:
         assert row["scratch_s"] > 0 and row["floor_s"] > 0 and row["scratch/floor"] > 0
+        assert row["floor_x255_s"] > 0 and row["fused_s"] > 0
         assert 0 <= row["scratch_acc"] <= 1
     systems = [row["system"] for row in result["tables"]["time to reach test accuracy"]]
     assert systems[0] == "scratch"
@@ -217,3 +218,22 @@ def test_end_to_end_quick_times_the_main_job_and_help_in_fresh_processes(bench, 
     goals = {g["goal"]: g for g in result["tables"]["goals"]}
     assert goals["`scratch --help` imports no NumPy, SciPy or matplotlib"]["met"] is True
     assert (tmp_path / "end_to_end.md").stat().st_size > 0
+
+
+def test_the_fused_numpy_epoch_is_the_same_math_as_scratchs_fit(bench):
+    """The benchmark's hand-fused loop is a fair reference: one epoch of it gives fit's weights."""
+    import numpy as np
+
+    from scratch.models import SoftmaxRegression
+    from scratch.preprocessing import ScalePixels
+    from scratch.training import fit
+
+    rng = np.random.default_rng(0)
+    X, y = rng.integers(0, 256, (300, 20), dtype=np.uint8), rng.integers(0, 4, 300)
+    model = SoftmaxRegression(20, 4, dtype=np.float32, transform=ScalePixels())
+    fit(model, X, y, epochs=1, batch_size=64, lr=0.5, shuffle=False)
+    W, b = np.zeros((20, 4), np.float32), np.zeros(4, np.float32)
+    bench("softmax_mnist").fused_epoch(X, y, W, b, 0.5, np.arange(300), 64)
+    np.testing.assert_allclose(W, model.params["W"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(b, model.params["b"], rtol=1e-5, atol=1e-6)
+    assert np.abs(W).max() > 0.01  # the epoch moved the weights
