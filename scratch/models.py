@@ -197,10 +197,10 @@ class LinearRegression(_AffineModel):
         This is the optimum that SGD on the same data must approach. uint8 X gives a model
         without a transform ScalePixels(), as ``fit`` does.
         """
+        import scipy.linalg  # here, on first use: training by SGD never needs SciPy
+
         if self.transform is None:
             self.transform = infer_transform(X)
-        import scipy.linalg  # on first use: training by SGD never needs SciPy
-
         X, y, _ = self._check(X, y)
         design = np.hstack([check_array(X, "X"), np.ones((len(X), 1))]).astype(np.float64)
         theta = scipy.linalg.lstsq(design, y.astype(np.float64))[0]
