@@ -10,7 +10,7 @@ Derivation, step by step: docs/lecture/derivations.md#3-softmax-and-the-cross-en
 
 import numpy as np
 
-from scratch._validation import check_array, check_labels, check_number
+from scratch._validation import FLOAT_DTYPES, check_array, check_labels, check_number
 from scratch.losses._reduction import check_reduction, reduce
 from scratch.numerics import log_softmax, silent, softmax
 
@@ -47,9 +47,10 @@ def _class_parts(input, target, weight, ignore_index, reduction):
     check_number(ignore_index, "ignore_index", integer=True)
     if weight is None:
         return x, t, np.ones(n_classes, x.dtype), check_reduction(reduction)
-    if isinstance(weight, np.ndarray) and weight.dtype != x.dtype:
+    input_dtype = np.asarray(input).dtype  # as given: x is float32 for a float16 input
+    if isinstance(weight, np.ndarray) and weight.dtype != input_dtype:
         raise TypeError(
-            f"weight has dtype {weight.dtype} but input has dtype {x.dtype}; they must match, as in PyTorch: "
+            f"weight has dtype {weight.dtype} but input has dtype {input_dtype}; they must match, as in PyTorch: "
             "pass weight.astype(input.dtype)."
         )
     w = check_array(weight, "weight", allow_empty=True, finite=False).astype(x.dtype, copy=False)
@@ -138,11 +139,11 @@ def nll_loss_grad(input, target, weight=None, ignore_index=-100, reduction="mean
 
 
 def _plain_labels(input, target, weight, ignore_index, reduction, label_smoothing):
-    """``target`` when this is the common case — float logits (N, C), int64 class indices (N,) all in
-    [0, C), none of them ignore_index, no weight, no smoothing, the mean — else None (the general
-    path, which checks every argument, applies)."""
+    """``target`` when this is the common case — float32/float64 logits (N, C), int64 class indices (N,)
+    all in [0, C), none of them ignore_index, no weight, no smoothing, the mean — else None (the
+    general path, which checks every argument, applies)."""
     common = (weight is None and label_smoothing == 0 and reduction == "mean"
-              and type(input) is np.ndarray and input.ndim == 2 and input.dtype.kind == "f"
+              and type(input) is np.ndarray and input.ndim == 2 and input.dtype in FLOAT_DTYPES
               and type(target) is np.ndarray and target.dtype == np.int64 and target.shape == input.shape[:1]
               and len(target) and not 0 <= ignore_index < input.shape[1])
     return target if common and target.min() >= 0 and target.max() < input.shape[1] else None
