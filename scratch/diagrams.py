@@ -28,12 +28,6 @@ def _figure(width, height):
     return Figure(figsize=(width, height), dpi=plots.DPI, layout="constrained")
 
 
-def _save(fig, path):
-    if path is not None:
-        fig.savefig(path, format="png", dpi=plots.DPI)
-    return fig
-
-
 def _canvas(xlim, ylim, title, scale=1.0):
     """(figure, axes) for a drawing in data units, ``scale`` inches per unit, room above for the title."""
     fig = _figure(scale * (xlim[1] - xlim[0]), scale * (ylim[1] - ylim[0]) + 0.45)
@@ -103,7 +97,7 @@ def draw_graph(output, names=None, *, title=None, path=None):
         for parent in t.parents:
             if parent.requires_grad:
                 _arrow(ax, position[id(parent)], xy)
-    return _save(fig, path)
+    return plots.save_figure(fig, path)
 
 
 def _operation(t):
@@ -173,7 +167,7 @@ def draw_network(net, *, title=None, path=None):
             points["bias"] = (x, top + 1.1)
             _node(ax, points["bias"], "1", color="0.9")
         previous = points
-    return _save(fig, path)
+    return plots.save_figure(fig, path)
 
 
 def _connect(ax, inputs, outputs, box):
@@ -238,7 +232,7 @@ def draw_activations(z_points, weight, bias, x_points, *, title=None, path=None)
         ax.legend(loc=place, fontsize=9)
     if title:
         fig.suptitle(title)
-    return _save(fig, path)
+    return plots.save_figure(fig, path)
 
 
 def draw_samples(dataset, *, per_class=2, name="", path=None):

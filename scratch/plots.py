@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from scratch._files import write_atomically
 from scratch._validation import check_array, check_features, check_labels, check_number, check_same_length
 from scratch.metrics import confusion_matrix, r2_score
 
@@ -39,10 +40,10 @@ def _text_inches(names, fontsize=10):
     return 0.6 * fontsize / 72 * max(len(name) for name in names)
 
 
-def _finish(fig, path):
-    """Write ``fig`` as a PNG when a path is given; return the figure."""
+def save_figure(fig, path):
+    """Write ``fig`` as a PNG when a path is given (atomically: a failed write leaves the old file); return it."""
     if path is not None:
-        fig.savefig(path, format="png", dpi=DPI)
+        write_atomically(path, lambda file: fig.savefig(file, format="png", dpi=DPI))
     return fig
 
 
@@ -90,7 +91,7 @@ def plot_history(train_loss, val_loss=None, val_score=None, *, score_name="accur
         score_ax.margins(y=0.15)  # room for the value label
         ylabel = f"{score_name} (%)" if in_percent else score_name
         _label_epoch_axis(score_ax, ylabel, f"Validation {score_name}")
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def _label_epoch_axis(ax, ylabel, title):
@@ -126,7 +127,7 @@ def plot_weight_templates(W, class_names=None, *, image_shape=(28, 28), path=Non
                         n_cols, right_inches=1, fontsize=11, cmap="RdBu_r", vmin=-limit, vmax=limit)
     colorbar_axes = fig.add_axes((1 - 0.85 / fig.get_figwidth(), 0.1, 0.15 / fig.get_figwidth(), 0.75))
     fig.colorbar(images[0], cax=colorbar_axes, label="weight (red: pixel votes for the class)")
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def _class_names(class_names, n_classes):
@@ -165,7 +166,7 @@ def plot_confusion_matrix(y_true, y_pred, class_names, *, title="Confusion matri
     accuracy = np.trace(counts) / counts.sum()
     ax.set_title(f"{title} (accuracy {100 * accuracy:.2f} %, {counts.sum()} samples)")
     fig.colorbar(image, ax=ax, shrink=0.8, label="fraction of the true class (row-normalised)")
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_regression(model, X, y, *, feature_names=None, target_name="y", path=None):
@@ -201,7 +202,7 @@ def plot_regression(model, X, y, *, feature_names=None, target_name="y", path=No
         ax.set_title(f"Predicted vs actual, {X.shape[1]} features (R² = {r2:.4f})")
     ax.grid(alpha=0.3)
     ax.legend()
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_decision_boundary(model, X, y, *, feature_names=("x1", "x2"), class_names=("class 0", "class 1"),
@@ -236,7 +237,7 @@ def plot_decision_boundary(model, X, y, *, feature_names=("x1", "x2"), class_nam
     ax.set_ylabel(feature_names[1])
     ax.set_title("Logistic regression decision boundary")
     fig.colorbar(shading, ax=ax, label="P(y = 1 | x)")
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def _grid_around(X, resolution):
@@ -268,7 +269,7 @@ def show_grid(images, labels=None, predictions=None, class_names=None, *, n_cols
     _draw_grid(fig, images, captions, n_cols, title=bool(title), cmap=cmap, vmin=vmin, vmax=vmax)
     if title:
         fig.suptitle(title)
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def _draw_grid(fig, images, captions, n_cols, *, title=True, right_inches=0, fontsize=8, **imshow):

@@ -281,6 +281,23 @@ def test_out_at_a_file_or_at_a_folder_that_is_not_a_run_is_refused(capsys, tmp_p
     assert (tmp_path / "notes.txt").read_text() == "keep me"
 
 
+def test_out_where_no_folder_can_be_written_is_refused_before_any_training(capsys, tmp_path, monkeypatch):
+    trained = []
+    monkeypatch.setattr("scratch.cli.runs.train_on_task", lambda *a, **k: trained.append(1))
+    (tmp_path / "notes.txt").write_text("keep me")
+    status, _, err = run(capsys, *IRIS, tmp_path / "notes.txt" / "run")
+    assert status == 1 and "--out" in err and "cannot write a run folder there" in err and not trained
+    assert_one_error_line(err)
+
+
+@pytest.mark.parametrize("out, fragment", [("/dev/null", "not a regular file"), (".", "is a directory")])
+def test_show_refuses_a_device_or_a_folder_as_its_png(capsys, tmp_path, monkeypatch, out, fragment):
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(capsys, "show", "graph", "--out", out)
+    assert status == 1 and fragment in err
+    assert_one_error_line(err)
+
+
 def test_replacing_a_run_needs_overwrite(capsys, tmp_path):
     assert run(capsys, *IRIS, tmp_path / "r")[0] == 0
     before = folder_bytes(tmp_path / "r")

@@ -107,20 +107,31 @@ def split_metrics(model, X, y, outputs=None):
 
 # ---- the run folder ------------------------------------------------------------------------
 def check_out(out, overwrite):
-    """The resolved output folder, after refusing a file, a folder that is not a run, or a run without ``overwrite``."""
+    """The resolved output folder, after refusing a file, a folder that is not a run, a run without
+    ``overwrite``, or a place where no folder can be written — all before any training."""
     shown, out = out, Path(os.path.realpath(out))
-    if not out.exists():
-        return out
-    if not out.is_dir():
+    if out.exists() and not out.is_dir():
         raise ValueError(f"--out {shown} is a file, not a run folder; choose a folder name.")
-    if (out / RUN_FILE).is_file():
+    if out.exists() and (out / RUN_FILE).is_file():
         if not overwrite:
             raise ValueError(f"--out {shown} already holds a run; pass --overwrite to replace it, "
                              "or choose another --out.")
-    elif any(out.iterdir()):
+    elif out.exists() and any(out.iterdir()):
         raise ValueError(f"--out {shown} is a folder with files but no {RUN_FILE}, not a scratch run; "
                          "choose another --out.")
+    _check_writable(out.parent, shown)  # the run is written beside ``out``, then renamed
     return out
+
+
+def _check_writable(parent, shown):
+    """Create ``parent`` and a folder in it now, so that a bad --out fails before training, not after."""
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = parent / f".scratch-{secrets.token_hex(6)}.tmp"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write a run folder there ({exc.strerror})", f"--out {shown}") from None
 
 
 @contextlib.contextmanager
