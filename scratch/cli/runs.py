@@ -124,9 +124,11 @@ def check_out(out, overwrite):
 
 
 def _check_writable(parent, shown):
-    """Create ``parent`` and a folder in it now, so that a bad --out fails before training, not after."""
+    """Make and remove a folder in ``parent`` (or the nearest folder above it that exists) now, so
+    that a bad --out fails before training, not after."""
+    while not parent.exists():
+        parent = parent.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
         probe = parent / f".scratch-{secrets.token_hex(6)}.tmp"
         probe.mkdir()
         probe.rmdir()
