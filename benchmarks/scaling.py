@@ -10,7 +10,6 @@ timed epochs. The slope of log(seconds) against log(size) is the empirical expon
 where per-step overhead, not arithmetic, dominates (slope well below 1).
 """
 
-
 import numpy as np
 
 import _common

@@ -86,9 +86,11 @@ def _as_int(arr, name):
         return arr.astype(np.int64)
     if arr.dtype.kind == "f" and (not np.isfinite(arr).all() or not np.array_equal(arr, np.round(arr))):
         raise ValueError(f"{name} must hold integer class labels; got non-integer values such as {_first_bad(arr)}.")
-    if arr.size and (arr.max() >= INT64_LIMIT or arr.min() < -INT64_LIMIT):  # the user's value, not a wrapped one
-        big = arr.max() if arr.max() >= INT64_LIMIT else arr.min()
-        raise ValueError(f"{name} holds label {big}, far outside any class range (labels are integers 0…K−1).")
+    if arr.size and (arr.dtype.kind == "f" or arr.dtype == np.uint64):  # the only ones that can pass int64's range
+        lo, hi = arr.min(), arr.max()
+        if hi >= INT64_LIMIT or lo < -INT64_LIMIT:  # the user's value, not a wrapped one
+            big = hi if hi >= INT64_LIMIT else lo
+            raise ValueError(f"{name} holds label {big}, far outside any class range (labels are integers 0…K−1).")
     return arr.astype(np.int64, copy=False)
 
 

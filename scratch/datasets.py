@@ -154,11 +154,12 @@ def load_fashion_mnist(path=None, *, cache=True):
 
 def _load_images(source, path, cache):
     files = _locate(source, path)
-    arrays = _read_cache(source, files) if cache else None
+    folder, signature = _cache_folder(source, files) if cache else (None, None)
+    arrays = _read_cache(source, folder, signature) if cache else None
     if arrays is None:
         arrays = {name: _read_verified(file, name, source) for name, file in files.items()}
         if cache:
-            arrays = _write_cache(source, files, arrays)
+            arrays = _write_cache(source, folder, signature, arrays)
     return ImageDataset(*(arrays[name] for name in IDX_FILES), class_names=source.class_names)
 
 
@@ -214,17 +215,18 @@ def cache_dir():
 
 def _cache_folder(source, files):
     """(the cache folder of the files' folder, their signature: path, size, mtime of each, stored beside)."""
-    signature = {name: [str(path.resolve()), path.stat().st_size, path.stat().st_mtime_ns] for name, path in files.items()}
+    stats = {name: path.stat() for name, path in files.items()}
+    signature = {name: [str(path.resolve()), stats[name].st_size, stats[name].st_mtime_ns] for name, path in files.items()}
     key = hashlib.sha256(os.path.dirname(signature[IDX_FILES[0]][0]).encode()).hexdigest()[:12]
     return cache_dir() / f"{source.key}-{key}", signature
 
 
-def _read_cache(source, files):
-    """The cached arrays as read-only memory maps if decoded from ``files`` and intact, else None.
+def _read_cache(source, folder, signature):
+    """The arrays cached in ``folder`` as read-only memory maps if decoded from the files of ``signature``
+    and intact, else None.
 
     Intact: uint8 images, int64 labels in [0, 10), each hashing to the published IDX SHA-256 (shape included).
     """
-    folder, signature = _cache_folder(source, files)
     try:
         if json.loads((folder / SIGNATURE_FILE).read_text(encoding="utf-8")) != signature:
             return None
@@ -240,9 +242,8 @@ def _read_cache(source, files):
     return arrays
 
 
-def _write_cache(source, files, arrays):
-    """Save each array through write_atomically, then the signature; return read-only memory maps."""
-    folder, signature = _cache_folder(source, files)
+def _write_cache(source, folder, signature, arrays):
+    """Save each array in ``folder`` through write_atomically, then the signature; return read-only memory maps."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for name, array in arrays.items():

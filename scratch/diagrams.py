@@ -10,7 +10,6 @@ also writes it as a PNG of figsize × ``plots.DPI`` pixels.
 """
 
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch
 
 from scratch import numerics, plots
@@ -24,13 +23,9 @@ RADIUS = 0.34  # of a node, in data units (the axes keep an equal aspect)
 GRADIENT_COLOR = "tab:red"
 
 
-def _figure(width, height):
-    return Figure(figsize=(width, height), dpi=plots.DPI, layout="constrained")
-
-
 def _canvas(xlim, ylim, title, scale=1.0):
     """(figure, axes) for a drawing in data units, ``scale`` inches per unit, room above for the title."""
-    fig = _figure(scale * (xlim[1] - xlim[0]), scale * (ylim[1] - ylim[0]) + 0.45)
+    fig = plots.new_figure(scale * (xlim[1] - xlim[0]), scale * (ylim[1] - ylim[0]) + 0.45)
     ax = fig.subplots()
     ax.set(xlim=xlim, ylim=ylim, aspect="equal", title=title)
     ax.set_axis_off()
@@ -204,7 +199,7 @@ def draw_activations(z_points, weight, bias, x_points, *, title=None, path=None)
     (z_k = w_k·x + b_k); x_points: where to mark ŷ_k. The marks carry 6 decimals.
     """
     weight, bias = np.asarray(weight, float), np.asarray(bias, float)
-    fig = _figure(11, 4.2)
+    fig = plots.new_figure(11, 4.2)
     left, right = fig.subplots(1, 2)
     z = np.linspace(-6, 6, 241)
     left.plot(z, numerics.sigmoid(z), color="black", label="σ(z) = 1 / (1 + e⁻ᶻ)")

@@ -202,7 +202,7 @@ class LinearRegression(_AffineModel):
         if self.transform is None:
             self.transform = infer_transform(X)
         X, y, _ = self._check(X, y)
-        design = np.hstack([check_array(X, "X"), np.ones((len(X), 1))]).astype(np.float64)
+        design = np.hstack([check_array(X, "X"), np.ones((len(X), 1))])  # float64, as the ones column is
         theta = scipy.linalg.lstsq(design, y.astype(np.float64))[0]
         self.params["W"][...] = theta[:-1]
         self.params["b"][...] = theta[-1]

@@ -23,7 +23,7 @@ HISTORY_FIELDS = ("train_loss", "val_loss", "val_score")
 MISTAKE_COLOR, CORRECT_COLOR = "tab:red", "black"  # show_grid's captions
 
 
-def _new_figure(width, height, margins=None):
+def new_figure(width, height, margins=None):
     """A figure laid out by matplotlib's constrained layout, or with fixed ``margins`` (left, bottom, right,
     top, gap between columns; inches), which saves that layout's ≈ 0.1 s per figure where the text is known."""
     if margins is None:
@@ -35,9 +35,9 @@ def _new_figure(width, height, margins=None):
     return fig
 
 
-def _text_inches(names, fontsize=10):
-    """About how wide the longest of ``names`` is, in inches (0.6 em per character)."""
-    return 0.6 * fontsize / 72 * max(len(name) for name in names)
+def _text_inches(names):
+    """About how wide the longest of ``names`` is, in inches at 10 points (0.6 em per character)."""
+    return 0.6 * 10 / 72 * max(len(name) for name in names)
 
 
 def save_figure(fig, path):
@@ -74,7 +74,7 @@ def plot_history(train_loss, val_loss=None, val_score=None, *, score_name="accur
         train_loss, val_loss, val_score = _history_fields(train_loss)
     train_loss = check_array(train_loss, "train_loss", ndim=1)
     epochs = np.arange(1, len(train_loss) + 1)
-    fig = _new_figure(11 if val_score is not None else 6, 4, margins=(0.8, 0.55, 0.25, 0.75, 0.9))
+    fig = new_figure(11 if val_score is not None else 6, 4, margins=(0.8, 0.55, 0.25, 0.75, 0.9))
     fig.suptitle(title)
     loss_ax, *rest = fig.subplots(1, 2 if val_score is not None else 1, squeeze=False)[0]
     loss_ax.plot(epochs, train_loss, "o-", label="training loss")
@@ -150,8 +150,8 @@ def plot_confusion_matrix(y_true, y_pred, class_names, *, title="Confusion matri
     row_totals = counts.sum(axis=1, keepdims=True)
     fractions = np.divide(counts, row_totals, out=np.zeros(counts.shape), where=row_totals > 0)
     size = max(4.5, 0.55 * len(names) + 2.5)
-    fig = _new_figure(size + 1, size, margins=(_text_inches(names) + 0.6, 0.71 * _text_inches(names) + 0.6,
-                                               0.2, 0.45, 0))
+    label = _text_inches(names)  # the class names label both axes
+    fig = new_figure(size + 1, size, margins=(label + 0.6, 0.71 * label + 0.6, 0.2, 0.45, 0))
     ax = fig.subplots()
     image = ax.imshow(fractions, cmap="Blues", vmin=0, vmax=1)
     fontsize = 9 if len(names) <= 12 else 6
@@ -184,7 +184,7 @@ def plot_regression(model, X, y, *, feature_names=None, target_name="y", path=No
         raise ValueError(f"feature_names must name all {X.shape[1]} columns of X; got {len(names)} names.")
     predictions = np.asarray(model.predict(X), dtype=np.float64)
     r2 = r2_score(y, predictions)
-    fig = _new_figure(6, 4.5)
+    fig = new_figure(6, 4.5)
     ax = fig.subplots()
     if X.shape[1] == 1:
         grid = np.linspace(X[:, 0].min(), X[:, 0].max(), 200)
@@ -222,7 +222,7 @@ def plot_decision_boundary(model, X, y, *, feature_names=("x1", "x2"), class_nam
         raise TypeError(f"model must be a binary classifier with predict_proba; got {type(model).__name__}.")
     xx, yy = _grid_around(X, resolution)
     probability = np.asarray(model.predict_proba(np.column_stack([xx.ravel(), yy.ravel()]))).reshape(xx.shape)
-    fig = _new_figure(6.5, 5)
+    fig = new_figure(6.5, 5)
     ax = fig.subplots()
     shading = ax.contourf(xx, yy, probability, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55)
     ax.contour(xx, yy, probability, levels=[0.5], colors="black", linewidths=2)

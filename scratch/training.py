@@ -26,7 +26,7 @@ import numpy as np
 from scratch import lbfgs
 from scratch._validation import check_array, check_number, check_same_length, check_seed
 from scratch.optim import SGD
-from scratch.preprocessing import infer_transform
+from scratch.preprocessing import infer_transform, prepared_once
 
 _FINITE_CHECK_ROWS = 8192  # rows per chunk when checking a float X for NaN/inf once, up front
 
@@ -121,14 +121,17 @@ def _check_sample_weight(sample_weight, n_samples):
 
 
 def _check_validation_data(model, validation_data):
-    """(X_val, y_val), checked once through the model's own path (prepare, targets) by its loss."""
+    """(model′, X_val′, y_val): X_val prepared once (``prepared_once``: each epoch's loss and score then
+    skip the transform), checked through the model's own path (prepare, then targets by its loss)."""
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         raise TypeError(f"validation_data must be a pair (X_val, y_val); got {type(validation_data).__name__}.")
+    X_val, y_val = validation_data
     try:
-        model.loss(*validation_data)
+        val_model, X_val = prepared_once(model, X_val)
+        val_model.loss(X_val, y_val)
     except (ValueError, TypeError) as error:
         raise type(error)(f"validation_data: {error}") from None
-    return validation_data
+    return val_model, X_val, y_val
 
 
 def _make_optimizer(model, lr, optimizer):
@@ -207,7 +210,7 @@ def fit(
     optimizer = _make_optimizer(model, lr, optimizer)
     _check_scheduler(scheduler, optimizer)
     if validation_data is not None:
-        X_val, y_val = _check_validation_data(model, validation_data)
+        val_model, X_val, y_val = _check_validation_data(model, validation_data)  # model's params, X_val prepared
     rng = check_seed(seed)
     batches, history = _Batches((X, y) if w is None else (X, y, w), batch_size), History()
     for epoch in range(epochs):
@@ -221,8 +224,8 @@ def fit(
         if scheduler is not None:
             scheduler.step()
         if validation_data is not None:
-            history.val_loss.append(float(model.loss(X_val, y_val)))
-            history.val_score.append(float(model.score(X_val, y_val)))
+            history.val_loss.append(float(val_model.loss(X_val, y_val)))
+            history.val_score.append(float(val_model.score(X_val, y_val)))
         if verbose:
             print(_progress_line(history, epoch, epochs, model), flush=True)
     return history

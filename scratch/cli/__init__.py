@@ -55,9 +55,7 @@ def main(argv=None):
         return _fail(2, exc)
     except OSError as exc:  # a missing data set or input, a read-only or full disk
         return _fail(1, f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else exc)
-    except ImportError as exc:  # an optional package (safetensors) that is not installed
-        return _fail(1, exc)
-    except ArithmeticError as exc:  # TrainingDiverged
+    except (ImportError, ArithmeticError) as exc:  # an optional package not installed (safetensors); TrainingDiverged
         return _fail(1, exc)
 
 
@@ -157,10 +155,9 @@ def run_slides(args):
 
     checks = lecture_checks([args.section]) if args.section else lecture_checks()
     print(format_table(checks))
-    failed = [c for c in checks if not c.agrees]
     if not args.markdown:
         print(f"\n{summary(checks)}")
-    return 1 if failed else 0
+    return 0 if all(c.agrees for c in checks) else 1
 
 
 def run_show(args):

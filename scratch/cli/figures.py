@@ -6,20 +6,14 @@
     samples   training images of each class of an image set, no training involved
 """
 
-from scratch import diagrams
-from scratch.autograd import Tensor
-from scratch.cli.slides.numbers import LOGISTIC, SOFTMAX
+from scratch import datasets, diagrams
+from scratch.cli.slides.numbers import LOGISTIC, SOFTMAX, slide_9_tape
 from scratch.cli.tasks import IMAGE_DATA, parse_sequential
 
 
 def slide_9_graph(path):
     """y = x², z = 3y + 2 at x = 2, after z.backward() (y and z keep their gradients)."""
-    x = Tensor(2.0, requires_grad=True)
-    y = x**2
-    z = 3 * y + 2
-    for t in (y, z):
-        t.retain_grad()
-    z.backward()
+    x, y, z = slide_9_tape()
     return diagrams.draw_graph(z, {"x": x, "y": y, "z": z}, path=path,
                                title="Slide 9: y = x², z = 3y + 2 at x = 2, recorded by scratch.autograd")
 
@@ -38,7 +32,7 @@ def curves(path):
 
 def samples(path, *, data="mnist"):
     """Two training images of each class of ``data`` (an image set; raises DataNotFoundError if absent)."""
-    name = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(data, data)
+    name = {source.key: source.name for source in (datasets.MNIST, datasets.FASHION_MNIST)}[data]
     return diagrams.draw_samples(IMAGE_DATA[data](), name=name, path=path)
 
 

@@ -59,7 +59,7 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
                                          verbose=False)
     test_outputs = split_outputs(model, task.X_test)  # scored, and drawn as the figures' predictions
     metrics = {"train": split_metrics(model, whole.X_train, whole.y_train),
-               "validation": split_metrics(monitored, task.X_val, task.y_val),
+               "validation": _metrics(monitored.criterion, history.val_loss[-1], history.val_score[-1]),
                "test": split_metrics(model, task.X_test, task.y_test, test_outputs)}
     samples = {"train": len(whole.X_train), "validation": len(task.X_val), "test": len(task.X_test)}
     run = dict(task=task.settings, recipe=recipe, weight_decay=weight_decay,
@@ -101,8 +101,12 @@ def split_metrics(model, X, y, outputs=None):
     criterion = model.criterion
     outputs = split_outputs(model, X) if outputs is None else outputs
     y = criterion.check_target(y, outputs)
-    score_name = "accuracy" if criterion.is_classifier else "r2"
-    return {"loss": float(criterion(outputs, y)), score_name: float(criterion.score(y, criterion.predict(outputs)))}
+    return _metrics(criterion, criterion(outputs, y), criterion.score(y, criterion.predict(outputs)))
+
+
+def _metrics(criterion, loss, score):
+    """{"loss": …, "accuracy" or "r2": …}, as run.json records a split."""
+    return {"loss": float(loss), ("accuracy" if criterion.is_classifier else "r2"): float(score)}
 
 
 # ---- the run folder ------------------------------------------------------------------------
@@ -129,7 +133,7 @@ def _check_writable(parent, shown):
     while not parent.exists():
         parent = parent.parent
     try:
-        probe = parent / f".scratch-{secrets.token_hex(6)}.tmp"
+        probe = _hidden(parent, ".tmp")
         probe.mkdir()
         probe.rmdir()
     except OSError as exc:
@@ -140,12 +144,11 @@ def _check_writable(parent, shown):
 def _run_folder(out):
     """A fresh hidden folder beside ``out``, renamed to ``out`` when the block completes; removed if it fails."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.parent / f".scratch-{secrets.token_hex(6)}.tmp"
+    temporary = _hidden(out.parent, ".tmp")
     temporary.mkdir()
     try:
         yield temporary
-        _fsync_tree(temporary)
-        old = out.parent / f".scratch-{secrets.token_hex(6)}.old"
+        old = _hidden(out.parent, ".old")  # every file in it was written durably by write_atomically
         if out.exists():
             os.rename(out, old)  # the previous run (or an empty folder) steps aside…
         try:
@@ -160,12 +163,9 @@ def _run_folder(out):
         shutil.rmtree(temporary, ignore_errors=True)
 
 
-def _fsync_tree(folder):
-    """Make the files of ``folder`` and its listing durable before it is renamed into place."""
-    for path in folder.iterdir():
-        with open(path, "rb") as file:
-            os.fsync(file.fileno())
-    fsync_directory(folder)
+def _hidden(parent, suffix):
+    """A fresh hidden name in ``parent`` for a run being written (.tmp) or replaced (.old)."""
+    return parent / f".scratch-{secrets.token_hex(6)}{suffix}"
 
 
 def load_run(run_dir):

@@ -84,10 +84,11 @@ def _class_index_value(log_p, labels, kept, w, eps, reduction, shape):
         nllₘ = −w[yₘ]·log pₘ[yₘ],   smoothₘ = −Σ_c w_c·log pₘ[c],   'mean' denominator Σₘ w[yₘ]
     Ignored rows are 0, even where log p = −inf (PyTorch's masking); 0·(−inf) elsewhere is nan.
     """
+    w_y = w[labels]
     with silent():
-        nll = np.where(kept, -w[labels] * log_p[np.arange(len(labels)), labels], 0)
+        nll = np.where(kept, -w_y * log_p[np.arange(len(labels)), labels], 0)
         smooth = np.where(kept, -(log_p * w).sum(axis=1), 0) if eps > 0 else None
-    denominator = (w[labels] * kept).sum()
+    denominator = (w_y * kept).sum()
     value = reduce(nll.reshape(shape), reduction, denominator)
     if smooth is None:
         return value
@@ -100,10 +101,11 @@ def _class_index_grad(rows, labels, kept, w, eps, reduction):
 
     A zero Σ w[y] gives nan in the kept rows, as in PyTorch (there is no gradient of 0/0).
     """
+    w_y = w[labels]
     with silent():
-        s = np.where(kept, 1 / (w[labels] * kept).sum(), 0) if reduction == "mean" else kept.astype(rows.dtype)
+        s = np.where(kept, 1 / (w_y * kept).sum(), 0) if reduction == "mean" else kept.astype(rows.dtype)
         G = np.zeros_like(rows)
-        G[np.arange(len(labels)), labels] = -w[labels] * ((1 - max(eps, 0)) * s)
+        G[np.arange(len(labels)), labels] = -w_y * ((1 - max(eps, 0)) * s)
         if eps > 0:
             G -= np.outer(eps / rows.shape[1] * s, w)
     return G
@@ -156,9 +158,9 @@ def cross_entropy_and_grad(input, target, weight=None, ignore_index=-100, reduct
     ∂L/∂z = (softmax(z) − onehot(y)) / N, softmax(z) being exp of the same log p.
     """
     labels = _plain_labels(input, target, weight, ignore_index, reduction, label_smoothing)
-    if labels is None:
-        options = dict(weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
-        return cross_entropy(input, target, **options), cross_entropy_grad(input, target, **options)
+    if labels is None:  # the general path, its arguments checked once for both
+        parts = _cross_entropy_parts(input, target, weight, ignore_index, reduction, label_smoothing)
+        return _cross_entropy_value(*parts), _cross_entropy_gradient(*parts)
     log_p, rows = log_softmax(input), np.arange(len(labels))
     value = -float(np.add.reduce(log_p[rows, labels])) / len(labels)
     grad = np.exp(log_p, out=log_p)  # softmax(z), then − onehot(y), / N
@@ -197,8 +199,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     samples whose target is not ``ignore_index`` (nan when that is 0), or by N·d1⋯dk (the number
     of distributions) for probabilities. Confident logits, even ±1e308, are exact: log p = −inf is never weighed by 0.
     """
-    x, w, eps, reduction, indices, q = _cross_entropy_parts(input, target, weight, ignore_index, reduction,
-                                                            label_smoothing)
+    return _cross_entropy_value(*_cross_entropy_parts(input, target, weight, ignore_index, reduction, label_smoothing))
+
+
+def _cross_entropy_value(x, w, eps, reduction, indices, q):
     log_p = log_softmax(_rows(x))
     if q is None:
         return _class_index_value(log_p, *indices, w, eps, reduction, _output_shape(x))
@@ -213,8 +217,11 @@ def cross_entropy_grad(input, target, weight=None, ignore_index=-100, reduction=
         G = −q / N for probabilities ('mean'), ``_class_index_grad``'s for class indices.
     Plain case (no weight, no smoothing): (softmax(z) − onehot(y)) / N.
     """
-    x, w, eps, reduction, indices, q = _cross_entropy_parts(input, target, weight, ignore_index, reduction,
-                                                            label_smoothing)
+    return _cross_entropy_gradient(*_cross_entropy_parts(input, target, weight, ignore_index, reduction,
+                                                         label_smoothing))
+
+
+def _cross_entropy_gradient(x, w, eps, reduction, indices, q):
     z = _rows(x)
     if q is None:
         G = _class_index_grad(z, *indices, w, eps, reduction)

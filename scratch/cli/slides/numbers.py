@@ -45,13 +45,20 @@ def tensors():
     ]
 
 
-def gradients():
-    """Section 2: y = x², z = 3y + 2 on the autograd tape, at x = 2 (the slide prints no value)."""
+def slide_9_tape():
+    """(x, y, z): y = x², z = 3y + 2 at x = 2 on the autograd tape, after z.backward(); y and z keep their gradients."""
     x = Tensor(2.0, requires_grad=True)
     y = x**2
     z = 3 * y + 2
-    y.retain_grad()
+    for t in (y, z):
+        t.retain_grad()
     z.backward()
+    return x, y, z
+
+
+def gradients():
+    """Section 2: slide 9's graph at x = 2 (the slide prints no value)."""
+    x, y, z = slide_9_tape()
     return [
         row(9, "y = x² at x = 2", y.data, note="x = 2 is our choice"),
         row(9, "z = 3y + 2", z.data),

@@ -9,6 +9,7 @@ installed) is "skipped", and its note says how to install what it needs.
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,7 +97,7 @@ def format_table(checks):
 
 def summary(checks):
     """One line: how many values were reproduced, how many are printed on the slides, computed, skipped."""
-    counts = {status: sum(c.status == status for c in checks) for status in ("yes", "NO", "computed", "skipped")}
+    counts = Counter(c.status for c in checks)  # "yes", "NO", "computed", "skipped"; 0 when absent
     reproduced = counts["yes"] + counts["computed"]
     text = (f"{reproduced} of {len(checks) - counts['skipped']} lecture values reproduced: "
             f"{counts['yes']} of {counts['yes'] + counts['NO']} printed on the slides, "
