@@ -1,4 +1,4 @@
-"""One way to write a file: atomically and durably (models, run records, the data cache).
+"""Files: one way to write them (atomically and durably), one error for a file whose content is wrong.
 
 ``write_atomically(path, write)`` calls ``write(file)`` on a new temporary file beside the
 target, flushes and fsyncs it, renames it over the target (``os.replace``: a reader sees the
@@ -12,6 +12,11 @@ import errno
 import os
 import secrets
 import stat
+
+
+class FileContentError(ValueError):
+    """A file that exists but whose content is damaged, truncated or not what it should be (a model,
+    a run record, a data file): a failure (the command line's exit status 1), not a usage error."""
 
 
 def write_atomically(path, write):

@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 FLOAT_DTYPES = (np.float32, np.float64)
+FINITE_CHECK_ROWS = 8192  # rows per chunk when scanning a large (memory-mapped) array for NaN/inf
 
 
 def _describe(x):
@@ -51,9 +52,22 @@ def check_array(x, name, *, ndim=None, dtype="float", allow_empty=False, finite=
         arr = _as_float(arr)
     elif dtype == "int":
         arr = _as_int(arr, name)
-    if finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        bad = "NaN" if np.isnan(arr).any() else "inf"
-        raise ValueError(f"{name} contains {bad}; every value must be finite.")
+    if finite:
+        check_finite(arr, name)
+    return arr
+
+
+def check_finite(arr, name):
+    """arr itself, after checking that a float array holds no NaN or ±inf; scanned in chunks of
+    FINITE_CHECK_ROWS rows, so a memory-mapped data set is never copied whole."""
+    if arr.dtype.kind != "f":
+        return arr
+    for start in range(0, max(len(arr), 1) if arr.ndim else 1, FINITE_CHECK_ROWS):
+        chunk = arr[start : start + FINITE_CHECK_ROWS] if arr.ndim else arr
+        if not np.isfinite(chunk).all():
+            bad = "NaN" if np.isnan(chunk).any() else "inf"
+            where = f" (in rows {start}…)" if arr.ndim and len(arr) > FINITE_CHECK_ROWS else ""
+            raise ValueError(f"{name} contains {bad}{where}; every value must be finite.")
     return arr
 
 
@@ -119,6 +133,22 @@ def check_probabilities(p, name):
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError(f"{name} must lie in [0, 1]; got values from {p.min()} to {p.max()}.")
     return p
+
+
+def check_sample_weight(sample_weight, n_samples, *, batch=False):
+    """w: (N,) finite, ≥ 0 and not all zero, as float64: one weight per sample.
+
+    batch: the weights of one minibatch, which may all be zero (a training set's may not).
+    """
+    w = check_array(sample_weight, "sample_weight", ndim=1).astype(np.float64)
+    if len(w) != n_samples:
+        raise ValueError(f"sample_weight must hold one weight per sample, shape ({n_samples},); got shape {w.shape}.")
+    if w.min() < 0 or (w.max() == 0 and not batch):
+        raise ValueError(
+            f"sample_weight must be ≥ 0 and not all zero; got values from {w.min():g} to {w.max():g}. "
+            "A weight of zero leaves a sample out."
+        )
+    return w
 
 
 def check_same_length(a, b, name_a, name_b):

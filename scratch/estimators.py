@@ -29,11 +29,11 @@ import warnings
 import numpy as np
 import scipy.sparse
 
-from scratch._validation import check_array, check_choice, check_dtype, check_number, check_seed
+from scratch._validation import check_array, check_choice, check_dtype, check_number, check_sample_weight, check_seed
 from scratch.metrics import accuracy, r2_score
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
 from scratch.optim import SGD
-from scratch.training import _check_sample_weight, fit, fit_lbfgs
+from scratch.training import fit, fit_lbfgs
 
 __all__ = ["LinearRegressionEstimator", "LogisticRegressionEstimator", "SoftmaxRegressionEstimator", "NotFittedError"]
 
@@ -110,7 +110,7 @@ class _Estimator(BaseEstimator):
         dtype, seed = check_dtype(self.dtype), check_seed(self.random_state, "random_state")
         X = self._check_X(X, reset=True)
         y = self._check_targets(_column_or_1d(y, type(self).__name__))
-        w = _check_sample_weight(sample_weight, len(X))
+        w = None if sample_weight is None else check_sample_weight(sample_weight, len(X))
         model = self._new_model(X.shape[1], dtype)
         if self.solver == "lbfgs":
             result = fit_lbfgs(model, X, y, l2=self._l2(len(X) if w is None else w.sum()), tol=self.tol,
@@ -128,7 +128,8 @@ class _Estimator(BaseEstimator):
         return self
 
     def _check_X(self, X, reset):
-        """X: (N, D) numeric and finite, kept in its dtype (uint8 stays pixels for the model to scale)."""
+        """X: (N, D) numeric and finite, as floats: an estimator's features are a table, never pixels
+        (integer columns, uint8 included, are values, not intensities to divide by 255)."""
         if scipy.sparse.issparse(X):
             raise TypeError("X is a sparse matrix, but scratch's models need dense data: pass X.toarray().")
         X = np.asarray(X)
@@ -137,7 +138,7 @@ class _Estimator(BaseEstimator):
         X = _objects_as_floats(X)
         if X.ndim == 2 and X.shape[1] == 0:
             raise ValueError(f"X has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
-        X = check_array(X, "X", ndim=2, dtype="any")
+        X = check_array(X, "X", ndim=2)
         if reset:
             self.n_features_in_ = X.shape[1]
         elif X.shape[1] != self.n_features_in_:

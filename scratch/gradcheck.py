@@ -189,7 +189,7 @@ def check_model_gradients(model, X, y, *, eps=1e-6, use_torch=True):
     """
     _, closed = model.loss_grad(X, y)  # also validates X and y
     gradients = {key: {"closed": np.asarray(grad)} for key, grad in closed.items()}
-    if isinstance(model, models._AffineModel):
+    if isinstance(model, models.AffineModel):
         for method, grads in _affine_model_gradients(model, X, y, use_torch).items():
             for key, grad in grads.items():
                 gradients[key][method] = grad

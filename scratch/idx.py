@@ -23,6 +23,8 @@ import zlib
 
 import numpy as np
 
+from scratch._files import FileContentError
+
 GZIP_MAGIC = b"\x1f\x8b"
 DTYPE_CODES = {
     0x08: np.dtype("u1"),
@@ -37,7 +39,7 @@ DEFLATE_MAX_RATIO = 1032  # deflate inflates one compressed byte to at most ~103
 _CHUNK = 1 << 20  # decompress 1 MiB at a time into the payload: no second copy of it
 
 
-class IDXFormatError(ValueError):
+class IDXFormatError(FileContentError):
     """The bytes are not a well-formed IDX file (wrong magic, truncated, trailing bytes...)."""
 
 

@@ -7,20 +7,17 @@ Inputs arrive checked by ``fit_lbfgs``; this module only optimises.
 
 import numpy as np
 
-from scratch.preprocessing import prepared_once
-
 BIAS_NAMES = ("b", "bias")  # parameter names (last part of "0.bias") the L2 term leaves out
 
 
 def minimize(model, X, y, sample_weight, *, l2, tol, max_iter):
     """Set ``model.params`` to the minimiser of J found from their current values; scipy's result.
 
-    X: (N, D) raw, y: (N,), sample_weight: (N,) or None, all checked. Stops when every
+    X: (N, D) model input (``prepared_once``), y: (N,), sample_weight: (N,) or None, all checked. Stops when every
     |∂J/∂θᵢ| ≤ tol or after max_iter iterations.
     """
     import scipy.optimize  # on first use: `scratch train` never needs it
 
-    model, X = prepared_once(model, X)
     result = scipy.optimize.minimize(
         _objective(model, (X, y) if sample_weight is None else (X, y, sample_weight), l2),
         _flatten(model.params),

@@ -30,10 +30,9 @@ from scratch._validation import (
     check_array,
     check_choice,
     check_dtype,
-    check_labels,
     check_number,
-    check_probabilities,
     check_same_length,
+    check_sample_weight,
     check_seed,
 )
 from scratch.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
@@ -68,10 +67,12 @@ def _affine(X, W, b):
     return Z
 
 
-class _AffineModel(Module):
-    """What the three models share: parameters, input preparation, the criterion's head, state.
+class AffineModel(Module, abstract=True):
+    """Z = XW + b into a criterion: what the three models share (parameters, input preparation,
+    the criterion's head, state); gradcheck rebuilds Z = XW + b on its tape for any AffineModel.
 
-    Subclasses set ``criterion_class`` and write ``check_target(y)`` and ``loss_grad(X, y)``.
+    Subclasses set ``criterion_class`` and write ``loss_grad(X, y)``; the targets a model
+    accepts are its criterion's (``check_target``), as its closed form assumes them.
     """
 
     criterion_class = None
@@ -100,13 +101,17 @@ class _AffineModel(Module):
         """Samples (N, …) → model input (N, D) in ``dtype``, through ``transform``."""
         return prepare(X, self.n_features, self.dtype, self.transform)
 
+    def check_target(self, y):
+        """y checked by the criterion as targets of this model's outputs, in the form its closed form
+        assumes: real values (N,), values in [0, 1] (N,), or class indices in [0, K) (N,) as int64."""
+        return self.criterion.target_for(y, self.n_classes or 1, self.dtype, plain=True)
+
     def _check(self, X, y, sample_weight=None):
         """(X, y, w): model input, targets, and sample weights (N,) in the model's dtype or None."""
         X, y = self.prepare(X), self.check_target(y)
         check_same_length(X, y, "X", "y")
         if sample_weight is not None:
-            sample_weight = check_array(sample_weight, "sample_weight", ndim=1).astype(self.dtype, copy=False)
-            check_same_length(X, sample_weight, "X", "sample_weight")
+            sample_weight = check_sample_weight(sample_weight, len(X), batch=True).astype(self.dtype, copy=False)
         return X, y, sample_weight
 
     # ---- the model --------------------------------------------------------------------------
@@ -121,10 +126,7 @@ class _AffineModel(Module):
         """
         X, y, w = self._check(X, y, sample_weight)
         Z = _affine(X, self.params["W"], self.params["b"])
-        if w is None:
-            return self.criterion(Z, y)
-        per_sample = self.criterion.function(Z, y, **{**self.criterion.options, "reduction": "none"})
-        return float(np.mean(per_sample * w))
+        return self.criterion(Z, y) if w is None else self.criterion.loss_and_grad(Z, y, w)[0]
 
     def predict(self, X):
         """The criterion's prediction from Z: ŷ = Z, class [z > 0], or argmax Z. (N,)."""
@@ -166,17 +168,13 @@ class _AffineModel(Module):
         return ", ".join(f"{key}={value}" for key, value in settings.items() if value is not None)
 
 
-class LinearRegression(_AffineModel):
+class LinearRegression(AffineModel):
     """ŷ = Xw + b, trained on the mean squared error. params: W (D,), b () (a 0-d array)."""
 
     criterion_class = MSELoss
 
     def __init__(self, n_features, *, init="zeros", seed=None, dtype=np.float64, transform=None):
         super().__init__(n_features, init=init, seed=seed, dtype=dtype, transform=transform)
-
-    def check_target(self, y):
-        """y: (N,) real targets, in the model's dtype."""
-        return check_array(y, "y", ndim=1).astype(self.dtype, copy=False)
 
     def loss_grad(self, X, y, sample_weight=None):
         """L = mean((ŷ − y)²); ∂L/∂w = 2Xᵀ(ŷ − y)/N, ∂L/∂b = 2·mean(ŷ − y). X: (N, D), y: (N,).
@@ -209,17 +207,13 @@ class LinearRegression(_AffineModel):
         return self
 
 
-class LogisticRegression(_AffineModel):
+class LogisticRegression(AffineModel):
     """P(y = 1 | x) = σ(xw + b), trained on the binary cross-entropy. params: W (D,), b ()."""
 
     criterion_class = BCEWithLogitsLoss
 
     def __init__(self, n_features, *, init="zeros", seed=None, dtype=np.float64, transform=None):
         super().__init__(n_features, init=init, seed=seed, dtype=dtype, transform=transform)
-
-    def check_target(self, y):
-        """y: (N,) targets in [0, 1] (0/1 labels, or soft labels), in the model's dtype."""
-        return check_probabilities(check_array(y, "y", ndim=1).astype(self.dtype, copy=False), "y")
 
     def loss_grad(self, X, y, sample_weight=None):
         """L = mean(softplus(z) − y·z); ∂L/∂w = Xᵀ(σ(z) − y)/N, ∂L/∂b = mean(σ(z) − y).
@@ -237,7 +231,7 @@ class LogisticRegression(_AffineModel):
         return loss, {"W": X.T @ error, "b": np.asarray(error.sum())}
 
 
-class SoftmaxRegression(_AffineModel):
+class SoftmaxRegression(AffineModel):
     """P(y = k | x) = softmax(xW + b)ₖ, trained on the cross-entropy. params: W (D, K), b (K,)."""
 
     criterion_class = CrossEntropyLoss
@@ -245,10 +239,6 @@ class SoftmaxRegression(_AffineModel):
     def __init__(self, n_features, n_classes, *, init="zeros", seed=None, dtype=np.float64, transform=None):
         check_number(n_classes, "n_classes", low=2, integer=True)
         super().__init__(n_features, n_classes, init=init, seed=seed, dtype=dtype, transform=transform)
-
-    def check_target(self, y):
-        """y: (N,) integer class indices in [0, K), as int64."""
-        return check_labels(y, "y", self.n_classes)
 
     def loss_grad(self, X, y, sample_weight=None):
         """L = mean −log softmax(Z)[n, yₙ]; ∂L/∂W = Xᵀ(softmax(Z) − Y)/N, ∂L/∂b = mean over rows.

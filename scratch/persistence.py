@@ -33,7 +33,7 @@ import numpy as np
 
 import scratch.models  # noqa: F401 -- defines (so registers) every model class
 import scratch.nn  # noqa: F401 -- every layer, container and loss
-from scratch._files import write_atomically
+from scratch._files import FileContentError, write_atomically
 from scratch.nn.module import Module
 
 FORMAT_NAME = "scratch.model"
@@ -47,7 +47,7 @@ FLOAT_DTYPE_NAMES = ("float32", "float64")
 SETTINGS_ALLOWANCE = 2**16
 
 
-class ModelFileError(ValueError):
+class ModelFileError(FileContentError):
     """A file that is not a readable scratch model: corrupt, truncated, foreign or from another version.
 
     ``path`` is the file, ``problem`` says what is wrong with it.

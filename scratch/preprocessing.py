@@ -19,8 +19,6 @@ without a transform ``ScalePixels()`` (``infer_transform``), and a model without
 refuses uint8 samples everywhere else.
 """
 
-import copy
-
 import numpy as np
 
 from scratch._validation import check_array, check_dtype
@@ -190,18 +188,3 @@ def check_transform(transform):
             f"transform must be None, ScalePixels() or Standardize(mean, scale); got {transform!r}."
         )
     return transform
-
-
-def prepared_once(model, X):
-    """(model′, X′) with model′.f(X′, …) == model.f(X, …) for f = loss_grad, loss, score, …: X prepared once.
-
-    X′ = model.prepare(X), and model′ a shallow copy of the model without its transform: the
-    same parameter arrays (updated in place by training), reading X′ as it is. Each L-BFGS
-    iteration then skips the transform and its copy of X (MNIST, 60000 × 784 uint8: 390 → 118 ms
-    per call), and so does each epoch's validation in ``fit``. Models without ``prepare`` pass as they are.
-    """
-    if not hasattr(model, "prepare"):
-        return model, X
-    plain = copy.copy(model)
-    plain.transform = None
-    return plain, model.prepare(X)

@@ -16,19 +16,53 @@ Both take an optional ``sample_weight`` w: (N,), rescaled once to mean 1 and han
 minibatch's loss an unbiased estimate of it. The L-BFGS objective itself is in ``scratch.lbfgs``.
 """
 
-import inspect
+import copy
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from scratch import lbfgs
-from scratch._validation import check_array, check_number, check_same_length, check_seed
+from scratch._validation import (
+    check_array,
+    check_finite,
+    check_number,
+    check_same_length,
+    check_sample_weight,
+    check_seed,
+)
 from scratch.optim import SGD
-from scratch.preprocessing import infer_transform, prepared_once
+from scratch.preprocessing import infer_transform
 
-_FINITE_CHECK_ROWS = 8192  # rows per chunk when checking a float X for NaN/inf once, up front
+
+@runtime_checkable
+class Trainable(Protocol):
+    """What ``fit`` and ``fit_lbfgs`` need of a model; scratch's three models and ``nn.Network`` have it.
+
+    params        name → live float array, updated in place by the optimizer
+    transform     how raw samples become model input; None on a fresh model, set by training from X
+    criterion     the loss module, owner of the head (targets, predictions, the score's name)
+    prepare(X)    raw samples (N, …) → model input (N, D)
+    check_target(y)  the targets, checked once before any step
+    loss_grad(X, y, sample_weight=None) → (loss, grads keyed like params)
+    loss(X, y), score(X, y) → float
+    """
+
+    params: dict
+    transform: object
+    criterion: object
+
+    def prepare(self, X): ...
+
+    def check_target(self, y): ...
+
+    def loss_grad(self, X, y, sample_weight=None): ...
+
+    def loss(self, X, y): ...
+
+    def score(self, X, y): ...
 
 
 class TrainingDiverged(FloatingPointError):
@@ -80,44 +114,46 @@ class _Batches:
 # ---- checks, once, before the first update -------------------------------------------------
 def _check_training_data(model, X, y, sample_weight=None):
     """(X, y, w): X (N, …) numeric and finite, flattened to (N, D); y: N targets the model
-    accepts; w: None, or the sample weights rescaled to mean 1 (``_check_sample_weight``).
-
-    Sets a missing transform from X (``infer_transform``): ScalePixels() for uint8 pixels.
-    """
-    if not hasattr(model, "loss_grad") or not hasattr(model, "params"):
-        raise TypeError(f"model must offer params and loss_grad(X, y); got {type(model).__name__}.")
+    accepts; w: None, or the sample weights rescaled to mean 1."""
+    if not isinstance(model, Trainable):
+        raise TypeError(
+            f"model must be a scratch model or nn.Network (params, criterion, prepare, check_target, loss_grad, "
+            f"loss, score); got {type(model).__name__}."
+        )
     X = check_array(X, "X", ndim=(2, 3, 4), dtype="any", finite=False)
     y = check_array(y, "y", dtype="any", finite=False)
     check_same_length(X, y, "X", "y")
-    X = X.reshape(len(X), -1)
-    for name, arr in (("X", X), ("y", y)):
-        if arr.dtype.kind == "f":
-            for start in range(0, len(arr), _FINITE_CHECK_ROWS):
-                if not np.isfinite(arr[start : start + _FINITE_CHECK_ROWS]).all():
-                    raise ValueError(f"{name} contains NaN or inf (in rows {start}…); every value must be finite.")
-    if hasattr(model, "check_target"):  # every label now, not in the batch that holds it
-        y = model.check_target(y)
-    w = _check_sample_weight(sample_weight, len(X))
-    if w is not None and "sample_weight" not in inspect.signature(model.loss_grad).parameters:
-        raise TypeError(f"sample_weight needs a model whose loss_grad takes sample_weight; {type(model).__name__}'s does not.")
-    if hasattr(model, "transform") and model.transform is None:
-        model.transform = infer_transform(X)
-    return X, y, None if w is None else w / w.mean()
+    X = check_finite(X.reshape(len(X), -1), "X")
+    y = model.check_target(check_finite(y, "y"))  # every label now, not in the batch that holds it
+    return X, y, _mean_one(sample_weight, len(X))
 
 
-def _check_sample_weight(sample_weight, n_samples):
-    """None, or w: (N,) finite, ≥ 0 and not all zero, as float64."""
+def _mean_one(sample_weight, n_samples):
+    """None, or the checked weights rescaled to mean 1 (w / max first: a mean of 1e308s overflows)."""
     if sample_weight is None:
         return None
-    w = check_array(sample_weight, "sample_weight", ndim=1).astype(np.float64)
-    if len(w) != n_samples:
-        raise ValueError(f"sample_weight must hold one weight per sample, shape ({n_samples},); got shape {w.shape}.")
-    if w.min() < 0 or w.max() == 0:
-        raise ValueError(
-            f"sample_weight must be ≥ 0 and not all zero; got values from {w.min():g} to {w.max():g}. "
-            "A weight of zero leaves a sample out."
-        )
-    return w
+    w = check_sample_weight(sample_weight, n_samples)
+    w = w / w.max()
+    return w / w.mean()
+
+
+def _with_transform(model, X):
+    """A model without a transform reads X as ``infer_transform(X)`` says from now on: ScalePixels() for uint8."""
+    if model.transform is None:
+        model.transform = infer_transform(X)
+
+
+def prepared_once(model, X):
+    """(model′, X′) with model′.f(X′, …) == model.f(X, …) for f = loss_grad, loss, score: X prepared once.
+
+    X′ = model.prepare(X), and model′ a shallow copy of the model without its transform: the
+    same parameter arrays (updated in place by training), reading X′ as it is. Each L-BFGS
+    iteration then skips the transform and its copy of X (MNIST, 60000 × 784 uint8: 390 → 118 ms
+    per call), and so does each epoch's validation in ``fit``.
+    """
+    plain = copy.copy(model)
+    plain.transform = None
+    return plain, model.prepare(X)
 
 
 def _check_validation_data(model, validation_data):
@@ -207,6 +243,7 @@ def fit(
     check_number(batch_size, "batch_size", low=1, integer=True)
     X, y, w = _check_training_data(model, X, y, sample_weight)
     n_steps = _n_steps(len(X), batch_size, drop_last)
+    _with_transform(model, X)
     optimizer = _make_optimizer(model, lr, optimizer)
     _check_scheduler(scheduler, optimizer)
     if validation_data is not None:
@@ -247,9 +284,7 @@ def _run_epoch(model, optimizer, batches, epoch):
 def _progress_line(history, epoch, epochs, model):
     line = f"epoch {epoch + 1}/{epochs}  train loss {history.train_loss[-1]:.4f}"
     if history.val_loss:
-        is_classifier = getattr(getattr(model, "criterion", None), "is_classifier", False)
-        score = f"accuracy {100 * history.val_score[-1]:.2f} %" if is_classifier else f"R² {history.val_score[-1]:.4f}"
-        line += f"  val loss {history.val_loss[-1]:.4f}  val {score}"
+        line += f"  val loss {history.val_loss[-1]:.4f}  val {model.criterion.format_score(history.val_score[-1])}"
     return line + f"  lr {history.lr[-1]:.4g}  {history.seconds[-1]:.2f} s"
 
 
@@ -271,4 +306,5 @@ def fit_lbfgs(model, X, y, *, l2=0.0, tol=1e-10, max_iter=10_000, sample_weight=
     check_number(tol, "tol", low=0, low_open=True)
     check_number(max_iter, "max_iter", low=1, integer=True)
     X, y, w = _check_training_data(model, X, y, sample_weight)
-    return lbfgs.minimize(model, X, y, w, l2=l2, tol=tol, max_iter=max_iter)
+    _with_transform(model, X)
+    return lbfgs.minimize(*prepared_once(model, X), y, w, l2=l2, tol=tol, max_iter=max_iter)

@@ -344,8 +344,20 @@ def test_a_damaged_run_json_gets_a_clear_error(capsys, iris_run, tmp_path):
         (damaged / path.name).write_bytes(path.read_bytes())
     (damaged / "run.json").write_text('{"task": {"data": "iris"')
     status, _, err = run(capsys, "evaluate", damaged)
-    assert status == 2 and "run.json is damaged" in err
+    assert status == 1 and "run.json is damaged" in err  # a failure, not a usage error (2)
     assert_one_error_line(err)
+
+
+def test_a_damaged_model_file_is_a_failure_exit_1_not_a_usage_error(capsys, iris_run, tmp_path):
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for path in iris_run.iterdir():
+        (damaged / path.name).write_bytes(path.read_bytes())
+    (damaged / "model.npz").write_bytes((damaged / "model.npz").read_bytes()[:100])
+    for command in ("evaluate", "predict", "export"):
+        status, _, err = run(capsys, command, damaged)
+        assert status == 1 and "not a readable scratch model file" in err
+        assert_one_error_line(err)
 
 
 @pytest.mark.parametrize(

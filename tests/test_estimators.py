@@ -16,7 +16,6 @@ from scratch.estimators import (
     SoftmaxRegressionEstimator,
 )
 from scratch.models import LogisticRegression, SoftmaxRegression
-from scratch.preprocessing import ScalePixels
 from scratch.training import fit_lbfgs
 
 try:
@@ -160,15 +159,16 @@ def test_two_classes_give_one_decision_per_sample_positive_for_the_second_class(
     assert estimator.coef_.shape == ((1, 4) if cls is LogisticRegressionEstimator else (2, 4))
 
 
-def test_uint8_pixels_are_scaled_by_the_model_as_in_fit():
+def test_uint8_features_are_table_values_not_pixels_as_in_scikit_learn():
+    """An estimator's X is a table: uint8 columns are counts or codes, read as their values (not / 255)."""
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 60)
     X = (rng.integers(0, 100, (60, 8)) + 120 * y[:, None] * (np.arange(8) < 4)).astype(np.uint8)
-    on_pixels = LogisticRegressionEstimator().fit(X, y)
-    on_floats = LogisticRegressionEstimator().fit(X / 255, y)
-    assert on_pixels.model_.transform == ScalePixels() and on_floats.model_.transform is None
-    np.testing.assert_allclose(on_pixels.coef_, on_floats.coef_, rtol=1e-6)
-    np.testing.assert_array_equal(on_pixels.predict(X), on_floats.predict(X / 255))
+    on_uint8 = LogisticRegressionEstimator().fit(X, y)
+    on_floats = LogisticRegressionEstimator().fit(X.astype(np.float64), y)
+    assert on_uint8.model_.transform is None and on_floats.model_.transform is None
+    np.testing.assert_array_equal(on_uint8.coef_, on_floats.coef_)
+    np.testing.assert_array_equal(on_uint8.predict_proba(X), on_floats.predict_proba(X.astype(np.float64)))
 
 
 def test_float32_estimators_keep_float32():

@@ -60,7 +60,7 @@ def outputs(model):
     X = samples(model)
     if not hasattr(model, "criterion"):
         return [model.forward(X)]
-    probabilities = [model.predict_proba(X)] if model.criterion.is_classifier else []
+    probabilities = [model.predict_proba(X)] if model.criterion.kind != "regression" else []
     return [model.forward(X), model.predict(X), *probabilities]
 
 

@@ -9,8 +9,8 @@
     scratch gradcheck                            closed form vs autograd vs finite differences
 
 Errors are one line on stderr, ``scratch: error: …``; the exit status is 0 on success,
-1 for a failure (a missing file, a full disk, diverged training, a lecture value not
-reproduced), 2 for a usage error and 130 for an interrupt (Ctrl-C).
+1 for a failure (a missing or damaged file, a full disk, diverged training, a lecture value
+not reproduced), 2 for a usage error and 130 for an interrupt (Ctrl-C).
 """
 
 import argparse
@@ -19,6 +19,7 @@ import math
 import os
 import sys
 
+from scratch._files import FileContentError
 from scratch.cli.choices import DATA_NAMES, INPUT_HELP, MODEL_NAMES, SCHEDULES, VALIDATION_FRACTION
 
 DEFAULT_OUT = "runs/{model}-{data}"
@@ -51,6 +52,8 @@ def main(argv=None):
         with contextlib.suppress(OSError, ValueError):  # no further "broken pipe" when Python flushes stdout
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except FileContentError as exc:  # a damaged run, model or data file
+        return _fail(1, exc)
     except (ValueError, TypeError) as exc:
         return _fail(2, exc)
     except OSError as exc:  # a missing data set or input, a read-only or full disk
@@ -219,5 +222,6 @@ def run_gradcheck(args):
 
 
 def _metrics_line(split, metrics):
-    return f"{split}: " + ", ".join(f"{k} {v:.4f}" if k != "accuracy" else f"accuracy {100 * v:.2f} %"
-                                    for k, v in metrics.items())
+    from scratch.nn.loss import format_metrics
+
+    return f"{split}: {format_metrics(metrics)}"

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from scratch import persistence, plots
-from scratch._files import fsync_directory, write_atomically
+from scratch._files import FileContentError, fsync_directory, write_atomically
 from scratch._validation import check_choice
 from scratch.cli.choices import SCHEDULES
 from scratch.cli.recipes import recipe_for
@@ -106,7 +106,7 @@ def split_metrics(model, X, y, outputs=None):
 
 def _metrics(criterion, loss, score):
     """{"loss": …, "accuracy" or "r2": …}, as run.json records a split."""
-    return {"loss": float(loss), ("accuracy" if criterion.is_classifier else "r2"): float(score)}
+    return {"loss": float(loss), criterion.score_key: float(score)}
 
 
 # ---- the run folder ------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def load_run(run_dir):
         task = load_task(**run["task"])
     except (ValueError, KeyError, TypeError) as exc:
         message = f"{run_dir / RUN_FILE} is damaged ({type(exc).__name__}: {exc}); train the run again."
-        raise ValueError(message) from None
+        raise FileContentError(message) from None
     return persistence.load(run_dir / MODEL_FILE), task, run
 
 
@@ -220,7 +220,7 @@ def draw_figures(model, task, history, out, predictions):
         return paths[-1]
 
     held_out = f"validation: {len(task.X_val)} samples held out of the training split"
-    plots.plot_history(history, score_name="accuracy" if model.criterion.is_classifier else "R²",
+    plots.plot_history(history, score_name=model.criterion.score_name,
                        title=f"{type(model).__name__} on {task.data} ({held_out})", path=path("history.png"))
     if task.kind == "regression":
         plots.plot_regression(model, task.X_test, task.y_test, feature_names=task.feature_names,

@@ -85,11 +85,6 @@ class Task:
         return ScalePixels() if self.image_shape is not None else Standardize.from_data(self.X_train)
 
 
-def criterion_kind(criterion):
-    """A loss's task: "multiclass" (an output per class), "binary" (a classifier) or "regression"."""
-    return "multiclass" if criterion.per_class_output else "binary" if criterion.is_classifier else "regression"
-
-
 def load_task(data, *, model="softmax", features=None, positive_class=None, test_fraction=0.2,
               validation_fraction=VALIDATION_FRACTION, seed=0, classes=None):
     """Load ``data``, split it, and shape its targets for ``model`` (a model name or a layer spec).
@@ -104,7 +99,7 @@ def load_task(data, *, model="softmax", features=None, positive_class=None, test
     for option, value in (("features", features), ("classes", classes)):
         if data in IMAGE_DATA and value is not None:
             raise ValueError(f"{option} selects from tabular data; {data!r} is an image set. Leave --{option} out.")
-    kind = criterion_kind(MODELS[model].criterion_class) if model in MODELS else None
+    kind = MODELS[model].criterion_class.kind if model in MODELS else None
     if positive_class is not None and kind != "binary":
         raise ValueError(
             f"positive_class applies to binary models ({', '.join(_models_for('binary'))}); "
@@ -125,7 +120,7 @@ def load_task(data, *, model="softmax", features=None, positive_class=None, test
 
 
 def _models_for(kind):
-    return [name for name, cls in MODELS.items() if criterion_kind(cls.criterion_class) == kind]
+    return [name for name, cls in MODELS.items() if cls.criterion_class.kind == kind]
 
 
 def _image_task(data):
@@ -216,7 +211,7 @@ def build_model(spec, task, *, seed=0, dtype=np.float64):
     n_classes = len(task.class_names) if task.kind == "multiclass" else 1
     if spec in MODELS:
         cls = MODELS[spec]
-        shape = (task.n_features, n_classes) if cls.criterion_class.per_class_output else (task.n_features,)
+        shape = (task.n_features, n_classes) if cls.criterion_class.kind == "multiclass" else (task.n_features,)
         return cls(*shape, init="torch", seed=seed, dtype=dtype, transform=task.transform)
     criterion = CrossEntropyLoss() if task.kind == "multiclass" else MSELoss()
     net = parse_sequential(spec, task.n_features, n_classes, seed=seed, dtype=dtype)

@@ -1,9 +1,16 @@
 """Loss modules, as ``torch.nn``'s: ``criterion(input, target)`` → loss, ``criterion.backward()`` → ∂loss/∂input.
 
 Value and gradient come from the functions of ``scratch.losses``; a module stores its
-options and its last call. Each loss also owns its *head*: how a model's outputs become
-targets it accepts (``check_target``), predictions (``predict``, ``predict_proba``) and a
-score (``score``) — so a model or a ``Network`` asks its criterion instead of testing its type.
+options and its last call. Each loss also owns its *head*, the one place that says what a
+model's outputs mean:
+
+    kind                  "regression", "binary" or "multiclass" (one output per class)
+    check_target(y, out)  the targets it accepts for outputs ``out`` (or ``target_for`` given a width)
+    predict, predict_proba  predictions and probabilities from the outputs
+    score, score_name, score_key, format_score   accuracy or R², its name, run.json key and format
+
+Models, ``Network``, ``fit``, the command line, the plots and gradcheck ask the criterion
+instead of testing its type.
 """
 
 import numpy as np
@@ -25,14 +32,22 @@ from scratch.numerics import sigmoid, softmax
 ARRAY_OPTIONS = ("weight", "pos_weight")  # options that are arrays; config() stores them as lists
 
 
-class _Loss(Module):
-    """What the three loss modules share; subclasses set the function pair and the head."""
+def _rows_of(w, like):
+    """w: (N,) shaped (N, 1, …) to scale the rows of ``like``."""
+    return w.reshape((-1,) + (1,) * (np.ndim(like) - 1))
+
+
+class Loss(Module, abstract=True):
+    """A loss module and its head: what the three loss modules share; subclasses set the function
+    pair, ``kind``, ``head`` and what differs of the head (targets, predictions, probabilities)."""
 
     function = gradient = None  # a scratch.losses pair, e.g. cross_entropy and cross_entropy_grad
     function_and_gradient = None  # the two in one call, where scratch.losses has it
     head = None  # the probability layer a network may end with, e.g. Softmax: the loss reads the logits before it
-    is_classifier = False  # whether score() is an accuracy (else R²)
-    per_class_output = False  # outputs are (N, K), one per class; else one output column is read as (N,)
+    # "regression", "binary" or "multiclass": a multiclass loss reads one output per class (N, K);
+    # the others read one output column as (N,). Classifiers predict classes and score an accuracy.
+    kind = "regression"
+    score_name, score_key = "R²", "r2"  # the score's name as printed and as run.json records it
 
     def __init__(self, **options):
         super().__init__()
@@ -45,12 +60,23 @@ class _Loss(Module):
         self._last_call = (input, target)
         return value
 
-    def loss_and_grad(self, input, target):
-        """(loss, ∂loss/∂input) in one call, as forward then backward would give them."""
+    def loss_and_grad(self, input, target, sample_weight=None):
+        """(loss, ∂loss/∂input) in one call, as forward then backward would give them.
+
+        With sample_weight w: (N,), the loss is R(wₙ·ℓₙ) over the per-sample losses ℓ
+        (reduction="none"), R the mean or the sum — PyTorch's ``(loss(reduction="none") * w).mean()`` —
+        and its gradient w ⊙ ∂ℓ/∂input, divided by ℓ's size for the mean.
+        """
         options = self._options_for(input)
-        if self.function_and_gradient is not None:
+        if sample_weight is None and self.function_and_gradient is not None:
             return self.function_and_gradient(input, target, **options)
-        return self.function(input, target, **options), self.gradient(input, target, **options)
+        if sample_weight is None:
+            return self.function(input, target, **options), self.gradient(input, target, **options)
+        each = {**options, "reduction": "none"}
+        per_sample, grad = self.function(input, target, **each), self.gradient(input, target, **each)
+        scale = sample_weight / (per_sample.size if options["reduction"] == "mean" else 1)
+        value = float(np.sum(per_sample * _rows_of(scale, per_sample)))
+        return value, grad * _rows_of(scale, grad)
 
     def backward(self):
         """∂loss/∂input for the last call, in input's shape."""
@@ -76,11 +102,19 @@ class _Loss(Module):
         }
 
     # ---- the head: targets, predictions, score ------------------------------------------
-    def check_target(self, y, output):
-        """y checked as the target for ``output`` (named "y"): by default real values of output's shape."""
+    def check_target(self, y, output, *, plain=False):
+        """y checked as the target for ``output`` (named "y"): by default real values of output's
+        shape, in output's float dtype. plain: only what a closed-form gradient assumes (see CrossEntropyLoss)."""
         y = check_array(y, "y", ndim=np.ndim(output))
         check_same_length(output, y, "X", "y")
-        return y
+        return y.astype(output.dtype, copy=False)
+
+    def target_for(self, y, width, dtype, *, plain=False):
+        """y checked as the target for ``width`` outputs per sample in ``dtype``: what ``fit`` checks
+        once, up front, before there are outputs (a stand-in output of that shape, no memory)."""
+        n_samples = np.shape(y)[0] if np.ndim(y) else 0
+        shape = (n_samples, width) if width > 1 or self.kind == "multiclass" else (n_samples,)
+        return self.check_target(y, np.broadcast_to(np.zeros((), dtype), shape), plain=plain)
 
     def predict(self, output):
         """Predictions from the outputs: the outputs themselves for a regression loss."""
@@ -91,10 +125,15 @@ class _Loss(Module):
 
     def score(self, y, predictions):
         """Accuracy for classifiers, R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² for regressors."""
-        return accuracy(y, predictions) if self.is_classifier else r2_score(y, predictions)
+        return r2_score(y, predictions) if self.kind == "regression" else accuracy(y, predictions)
+
+    @classmethod
+    def format_score(cls, value):
+        """The score as printed: "accuracy 91.97 %" or "R² 0.7403"."""
+        return f"R² {value:.4f}" if cls.kind == "regression" else f"accuracy {100 * value:.2f} %"
 
 
-class MSELoss(_Loss):
+class MSELoss(Loss):
     """mean((input − target)²); see ``scratch.losses.mse_loss``. Head: predictions are the outputs."""
 
     function, gradient = staticmethod(losses.mse_loss), staticmethod(losses.mse_loss_grad)
@@ -103,7 +142,7 @@ class MSELoss(_Loss):
         super().__init__(reduction=reduction)
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on logits; see ``scratch.losses.binary_cross_entropy_with_logits``.
 
     Head: targets in [0, 1]; P(y = 1) = σ(z); class 1 where z > 0.
@@ -111,12 +150,13 @@ class BCEWithLogitsLoss(_Loss):
 
     function = staticmethod(losses.binary_cross_entropy_with_logits)
     gradient = staticmethod(losses.binary_cross_entropy_with_logits_grad)
-    head, is_classifier = Sigmoid, True
+    head, kind, score_name, score_key = Sigmoid, "binary", "accuracy", "accuracy"
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(weight=weight, reduction=reduction, pos_weight=pos_weight)
 
-    def check_target(self, y, output):
+    def check_target(self, y, output, *, plain=False):
+        """y: output's shape, values in [0, 1] (0/1 labels or soft labels), in output's dtype."""
         return check_probabilities(super().check_target(y, output), "y")
 
     def predict(self, output):
@@ -126,7 +166,7 @@ class BCEWithLogitsLoss(_Loss):
         return sigmoid(output)
 
 
-class CrossEntropyLoss(_Loss):
+class CrossEntropyLoss(Loss):
     """Cross-entropy on logits (N, C), log-softmax included; see ``scratch.losses.cross_entropy``.
 
     Head: targets are class indices (N,) in [0, C) (or ``ignore_index``) or probabilities
@@ -135,26 +175,35 @@ class CrossEntropyLoss(_Loss):
 
     function, gradient = staticmethod(losses.cross_entropy), staticmethod(losses.cross_entropy_grad)
     function_and_gradient = staticmethod(losses.cross_entropy_and_grad)
-    head, is_classifier, per_class_output = Softmax, True, True
+    head, kind, score_name, score_key = Softmax, "multiclass", "accuracy", "accuracy"
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         check_number(ignore_index, "ignore_index", integer=True)
         check_number(label_smoothing, "label_smoothing", low=0, high=1)
         super().__init__(weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
 
-    def check_target(self, y, output):
-        y = check_array(y, "y", ndim=(1, 2), dtype="any")
+    def check_target(self, y, output, *, plain=False):
+        """Class indices (N,) in [0, C) or ``ignore_index``, or probabilities of output's shape (N, C);
+        plain: class indices in [0, C) only, what the closed form (softmax(Z) − onehot(y))/N assumes."""
+        y = check_array(y, "y", ndim=1 if plain else (1, 2), dtype="any")
         if y.ndim == 1:
-            y = check_labels(y, "y", output.shape[1], ignore_index=self.options["ignore_index"])
+            y = check_labels(y, "y", output.shape[1], ignore_index=None if plain else self.options["ignore_index"])
         elif y.shape != output.shape:
             raise ValueError(
                 f"y must hold class indices (N,) or class probabilities of shape {output.shape}; got shape {y.shape}."
             )
         check_same_length(output, y, "X", "y")
-        return y
+        return y if y.ndim == 1 else y.astype(output.dtype, copy=False)
 
     def predict(self, output):
         return output.argmax(axis=1)
 
     def predict_proba(self, output):
         return softmax(output)
+
+
+def format_metrics(metrics):
+    """{"loss": …, a criterion's score_key: …} as printed: "loss 0.2812, accuracy 91.97 %"."""
+    scored_by = {cls.score_key: cls for cls in (MSELoss, CrossEntropyLoss)}
+    scores = [scored_by[key].format_score(value) for key, value in metrics.items() if key != "loss"]
+    return ", ".join([f"loss {metrics['loss']:.4f}", *scores])

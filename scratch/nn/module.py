@@ -7,7 +7,7 @@ What every module declares, so that nothing else keeps a list of module types:
   config()          its constructor settings, JSON-able; ``from_config`` rebuilds it;
   state_dict()      its parameters under PyTorch's key names and layouts.
 
-Every concrete subclass registers itself by class name in ``Module.registry`` when it is
+Every concrete subclass (not one declared ``abstract=True``) registers itself by class name in ``Module.registry`` when it is
 defined; ``describe``/``from_description`` turn any module into a JSON-able description
 and back, which is how ``scratch.persistence`` saves and rebuilds every model.
 """
@@ -20,9 +20,10 @@ class Module:
 
     registry = {}  # class name → class, filled as subclasses are defined
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, abstract=False, **kwargs):
+        """Register the class by name; a base class declares ``class Base(Module, abstract=True)``."""
         super().__init_subclass__(**kwargs)
-        if not cls.__name__.startswith("_"):
+        if not abstract and not cls.__name__.startswith("_"):
             Module.registry[cls.__name__] = cls
 
     # ---- structure ----------------------------------------------------------------------

@@ -17,12 +17,11 @@ reproduces PyTorch literally.
 
 import numpy as np
 
-from scratch._validation import check_array
+from scratch._validation import check_array, check_sample_weight
 from scratch.nn.container import Sequential
+from scratch.nn.loss import Loss
 from scratch.nn.module import Module
 from scratch.preprocessing import check_transform, describe_transform, prepare, transform_from_description
-
-HEAD_PROTOCOL = ("head", "per_class_output", "check_target", "predict", "predict_proba", "score", "backward")
 
 
 class Network(Module):
@@ -36,7 +35,7 @@ class Network(Module):
     def __init__(self, net, criterion, *, transform=None):
         if not isinstance(net, Sequential):
             raise TypeError(f"net must be a scratch.nn.Sequential; got {type(net).__name__}.")
-        if not (isinstance(criterion, Module) and all(hasattr(criterion, a) for a in HEAD_PROTOCOL)):
+        if not isinstance(criterion, Loss):
             raise TypeError(f"criterion must be a scratch.nn loss module, e.g. CrossEntropyLoss(); got {criterion!r}.")
         if criterion.config().get("reduction") == "none":
             raise ValueError('criterion must reduce to a number for training; got reduction="none".')
@@ -101,7 +100,7 @@ class Network(Module):
 
     def _flat(self, out):
         """(N, 1) → (N,) unless the criterion reads one output per class."""
-        return out[:, 0] if out.shape[1] == 1 and not self.criterion.per_class_output else out
+        return out[:, 0] if out.shape[1] == 1 and self.criterion.kind != "multiclass" else out
 
     def forward(self, X):
         """The output before any probability head: logits (N, K) or (N,), or predictions for MSELoss."""
@@ -113,24 +112,23 @@ class Network(Module):
         out = self.forward(X)
         return float(self.criterion(out, self.criterion.check_target(y, out)))
 
-    def loss_grad(self, X, y):
+    def loss_grad(self, X, y, sample_weight=None):
         """(loss, grads keyed like params): ∂L/∂output from the criterion, then back through the body.
 
+        sample_weight w: (N,) weighs each sample's loss, as the criterion's ``loss_and_grad`` says.
         The first layer's ∂L/∂x is not computed: nothing needs it.
         """
         out, tape = self._logits(X)
         flat = self._flat(out)
-        loss, g = self.criterion.loss_and_grad(flat, self.criterion.check_target(y, flat))
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, len(flat), batch=True).astype(self.dtype, copy=False)
+        loss, g = self.criterion.loss_and_grad(flat, self.criterion.check_target(y, flat), sample_weight)
         g = g.reshape(out.shape)
         return loss, self.body._backward(tape, g, need_input_grad=False)[1]
 
     def check_target(self, y):
-        """y checked as targets for this network's outputs — what ``fit`` checks once, up front."""
-        n_samples = np.shape(y)[0] if np.ndim(y) else 0
-        width = self.body.out_features
-        shape = (n_samples, width) if width > 1 or self.criterion.per_class_output else (n_samples,)
-        stand_in = np.broadcast_to(np.zeros((), self.dtype), shape)  # an output of that shape, no memory
-        return self.criterion.check_target(y, stand_in)
+        """y checked by the criterion as targets for this network's outputs — what ``fit`` checks once, up front."""
+        return self.criterion.target_for(y, self.body.out_features, self.dtype)
 
     # ---- the head -----------------------------------------------------------------------
     def predict_proba(self, X):
