@@ -19,6 +19,22 @@ class FileContentError(ValueError):
     a run record, a data file): a failure (the command line's exit status 1), not a usage error."""
 
 
+NOT_REGULAR = "it is not a regular file (a directory, device or FIFO)"
+
+
+def open_regular_file(path, not_regular):
+    """``path`` opened for binary reading — never blocking on a FIFO — and its size in bytes.
+
+    A directory, device or FIFO raises ``not_regular(path)`` (an exception) instead.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise not_regular(os.fspath(path))
+    return os.fdopen(fd, "rb"), info.st_size
+
+
 def write_atomically(path, write):
     """Write ``path`` through ``write(file)`` (a binary file object), atomically; returns the path written."""
     target = os.path.realpath(os.fspath(path))

@@ -26,6 +26,17 @@ def minimize(model, X, y, sample_weight, *, l2, tol, max_iter):
         options={"maxiter": max_iter, "ftol": 0.0, "gtol": tol, "maxfun": 2 * max_iter},
     )
     _unflatten_into(result.x, model.params)
+    return _honest(result, tol)
+
+
+def _honest(result, tol):
+    """``result`` with success False unless every |∂J/∂θᵢ| ≤ tol: scipy also reports success when an
+    iteration no longer lowers J in float64 (badly scaled features), whatever the gradient."""
+    largest = float(np.max(np.abs(result.jac), initial=0.0))
+    if result.success and not largest <= tol:
+        result.success = False
+        result.message = (f"stopped with max |∂J/∂θ| = {largest:.3g} > tol = {tol:g}: float64 allows no further "
+                          f"progress ({result.message}); scale the features")
     return result
 
 

@@ -24,7 +24,6 @@ import json
 import lzma
 import math
 import os
-import stat
 import struct
 import zipfile
 import zlib
@@ -33,7 +32,7 @@ import numpy as np
 
 import scratch.models  # noqa: F401 -- defines (so registers) every model class
 import scratch.nn  # noqa: F401 -- every layer, container and loss
-from scratch._files import FileContentError, write_atomically
+from scratch._files import NOT_REGULAR, FileContentError, open_regular_file, write_atomically
 from scratch.nn.module import Module
 
 FORMAT_NAME = "scratch.model"
@@ -120,14 +119,10 @@ def load(path):
     is not an intact file written by ``save``; FileNotFoundError/PermissionError as usual.
     """
     shown = os.fspath(path)
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        raise ModelFileError(shown, "it is not a regular file (a directory, device or FIFO)")
-    with os.fdopen(fd, "rb") as file:
+    file, size = open_regular_file(path, lambda shown: ModelFileError(shown, NOT_REGULAR))
+    with file:
         try:
-            return _read_model(file, info.st_size)
+            return _read_model(file, size)
         except _Problem as exc:
             raise ModelFileError(shown, str(exc)) from exc
         except _PARSER_ERRORS as exc:

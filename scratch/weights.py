@@ -10,11 +10,9 @@ The file holds ``model.state_dict()`` — for a Network, torch.nn.Sequential's k
 ``pip install -e '.[safetensors]'``).
 """
 
-import os
-
 import numpy as np
 
-from scratch._files import write_atomically
+from scratch._files import NOT_REGULAR, FileContentError, open_regular_file, write_atomically
 
 
 def _safetensors_numpy():
@@ -29,8 +27,14 @@ def _safetensors_numpy():
 
 
 def export_safetensors(model, path):
-    """Write ``model.state_dict()`` to ``path`` as safetensors, atomically; returns the path written."""
+    """Write ``model.state_dict()`` to ``path`` as safetensors, atomically; returns the path written.
+
+    Weights that are not finite are refused: no importer (``import_safetensors`` included) should load them.
+    """
     state = {key: np.ascontiguousarray(value) for key, value in model.state_dict().items()}
+    broken = [key for key, value in state.items() if not np.isfinite(value).all()]
+    if broken:
+        raise ValueError(f"the model's {', '.join(broken)} hold NaN or inf (diverged training?); not exported.")
     payload = _safetensors_numpy().save(state)
     return write_atomically(path, lambda file: file.write(payload))
 
@@ -43,8 +47,11 @@ def import_safetensors(model, path):
     safetensors_numpy = _safetensors_numpy()
     from safetensors import SafetensorError
 
+    file, _ = open_regular_file(path, lambda shown: FileContentError(f"{shown}: {NOT_REGULAR}."))
+    with file:  # OSError (missing, unreadable) passes as it is
+        payload = file.read()
     try:
-        state = safetensors_numpy.load_file(os.fspath(path))
-    except (SafetensorError, ValueError, RuntimeError) as exc:  # OSError (missing, unreadable) passes as it is
-        raise ValueError(f"{path}: not a readable safetensors file ({type(exc).__name__}: {exc}).") from None
+        state = safetensors_numpy.load(payload)
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise FileContentError(f"{path}: not a readable safetensors file ({type(exc).__name__}: {exc}).") from None
     return model.load_state_dict(state)

@@ -402,3 +402,14 @@ def test_lbfgs_with_l2_matches_scikit_learn_logistic_regression():
     reference = sklearn_linear.LogisticRegression(C=1.0, tol=1e-12, max_iter=10_000).fit(X, y)
     np.testing.assert_allclose(model.params["W"], reference.coef_[0], rtol=1e-6)
     np.testing.assert_allclose(model.params["b"], reference.intercept_[0], rtol=1e-6)
+
+
+def test_fit_lbfgs_reports_no_success_while_the_gradient_exceeds_tol():
+    """scipy stops on 'relative reduction of F' for features of 1e50 and calls it success; fit_lbfgs does not."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3)) * 1e50
+    result = fit_lbfgs(LinearRegression(3), X, X @ np.array([1.0, 2.0, 3.0]) / 1e50 + 0.5, tol=1e-6)
+    assert np.abs(result.jac).max() > 1e-6
+    assert not result.success and "max |∂J/∂θ|" in result.message and "scale the features" in result.message
+    well_scaled = fit_lbfgs(LinearRegression(3), X / 1e50, X @ np.array([1.0, 2.0, 3.0]) / 1e50 + 0.5, tol=1e-6)
+    assert well_scaled.success and np.abs(well_scaled.jac).max() <= 1e-6

@@ -1,5 +1,7 @@
 """Weights both ways between scratch and PyTorch through safetensors files."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,28 @@ def test_scratch_export_writes_a_run_torch_loads_and_names_the_transform(tmp_pat
     raw = np.array([[5.1, 3.5, 1.4, 0.2]])
     standardized = (raw - model.transform.mean) / model.transform.scale
     np.testing.assert_allclose(linear(torch.from_numpy(standardized)).detach().numpy(), model.forward(raw), rtol=1e-12)
+
+
+def test_float64_weights_beyond_float32_are_refused_by_a_float32_model_not_loaded_as_inf(tmp_path):
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    model = scratch.SoftmaxRegression(4, 3, dtype=np.float32)
+    state = {"weight": np.full((3, 4), 1e300), "bias": np.zeros(3)}
+    safetensors_numpy.save_file(state, tmp_path / "huge.safetensors")
+    with pytest.raises(ValueError, match=r"state_dict\['weight'\] contains NaN or inf in the parameter's float32"):
+        import_safetensors(model, tmp_path / "huge.safetensors")
+    assert not model.params["W"].any()  # nothing was loaded
+
+
+def test_a_fifo_is_refused_at_once_not_waited_on(tmp_path):
+    fifo = tmp_path / "weights.safetensors"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="not a regular file"):
+        import_safetensors(mlp(), fifo)
+
+
+def test_non_finite_weights_are_not_exported(tmp_path):
+    network = mlp()
+    network.params["2.bias"][0] = np.nan
+    with pytest.raises(ValueError, match=r"2.bias hold NaN or inf"):
+        export_safetensors(network, tmp_path / "nan.safetensors")
+    assert not (tmp_path / "nan.safetensors").exists()

@@ -74,8 +74,10 @@ class Module:
                     f"state_dict[{key!r}] must be a numeric array of shape {reference.shape}; "
                     f"got {value.dtype} of shape {value.shape}."
                 )
+            with np.errstate(over="ignore"):
+                value = value.astype(reference.dtype)  # finite in float64 may overflow the parameter's float32
             if not np.isfinite(value).all():
-                raise ValueError(f"state_dict[{key!r}] contains NaN or inf.")
+                raise ValueError(f"state_dict[{key!r}] contains NaN or inf in the parameter's {reference.dtype}.")
             arrays[key] = value
         self._load_state(arrays)
         return self
