@@ -1,6 +1,7 @@
 """The ``scratch`` command end to end: slides, train → evaluate → predict, gradcheck, splits, errors."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -334,7 +335,36 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
                              stderr=subprocess.PIPE)
     child.stdout.close()  # the reader is gone before the first line is written
     _, err = child.communicate(timeout=60)
-    assert child.returncode == 1 and err == b""
+    assert child.returncode == 0 and err == b""  # the command's own status: every value reproduced
+
+
+def test_a_closed_stdout_loses_the_output_but_not_the_work(tmp_path):
+    child = subprocess.run([sys.executable, "-m", "scratch", "show", "curves", "--out", str(tmp_path / "c.png")],
+                           preexec_fn=lambda: os.close(1), stderr=subprocess.PIPE, timeout=120)
+    assert child.returncode == 0 and child.stderr == b"" and (tmp_path / "c.png").stat().st_size > 0
+
+
+def test_train_piped_into_head_still_trains_and_saves_its_run(tmp_path):
+    """`scratch train … | head -1`: the reader goes after one line; the run is still written, exit 0."""
+    out = tmp_path / "run"
+    child = subprocess.Popen([sys.executable, "-m", "scratch", "train", "softmax", "--data", "iris", "--epochs", "30",
+                              "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.readline()
+    child.stdout.close()
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 0 and err == b""
+    assert (out / "run.json").is_file() and (out / "model.npz").is_file()
+
+
+def test_a_run_json_nested_too_deeply_is_a_damaged_file_not_a_traceback(capsys, iris_run, tmp_path):
+    damaged = tmp_path / "deep"
+    damaged.mkdir()
+    for path in iris_run.iterdir():
+        (damaged / path.name).write_bytes(path.read_bytes())
+    (damaged / "run.json").write_text("[" * 100_000)
+    status, _, err = run(capsys, "evaluate", damaged)
+    assert status == 1 and "run.json is damaged" in err
+    assert_one_error_line(err)
 
 
 def test_a_damaged_run_json_gets_a_clear_error(capsys, iris_run, tmp_path):

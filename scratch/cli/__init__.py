@@ -14,12 +14,12 @@ not reproduced), 2 for a usage error and 130 for an interrupt (Ctrl-C).
 """
 
 import argparse
-import contextlib
 import math
 import os
 import sys
 
 from scratch._files import FileContentError
+from scratch.cli.stdout import outliving_stdout
 from scratch.cli.choices import DATA_NAMES, INPUT_HELP, MODEL_NAMES, SCHEDULES, VALIDATION_FRACTION
 
 DEFAULT_OUT = "runs/{model}-{data}"
@@ -40,18 +40,17 @@ class _Parser(argparse.ArgumentParser):
 def main(argv=None):
     """Entry point of the console script; returns the exit status (no traceback for user errors)."""
     try:
-        args = build_parser().parse_args(argv)
-        status = args.command(args) or 0
-        sys.stdout.flush()  # a closed pipe surfaces here, not in Python's exit-time flush
-        return status
+        with outliving_stdout():  # `scratch train … | head -1` still trains and saves its run
+            args = build_parser().parse_args(argv)
+            return args.command(args) or 0
     except SystemExit as exc:  # --help, or a usage error reported by _Parser
         return exc.code
     except KeyboardInterrupt:
         return _fail(130, "interrupted")
-    except BrokenPipeError:  # e.g. `scratch slides | head`: the reader has gone, stay quiet
-        with contextlib.suppress(OSError, ValueError):  # no further "broken pipe" when Python flushes stdout
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+    except MemoryError:
+        return _fail(1, "not enough memory for this; use fewer or smaller layers, samples or inputs")
+    except RecursionError:
+        return _fail(1, "input nested too deeply to read")
     except FileContentError as exc:  # a damaged run, model or data file
         return _fail(1, exc)
     except (ValueError, TypeError) as exc:

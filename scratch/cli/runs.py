@@ -177,7 +177,7 @@ def load_run(run_dir):
     try:
         run = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
         task = load_task(**run["task"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         message = f"{run_dir / RUN_FILE} is damaged ({type(exc).__name__}: {exc}); train the run again."
         raise FileContentError(message) from None
     return persistence.load(run_dir / MODEL_FILE), task, run
