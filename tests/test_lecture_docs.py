@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from markdown_blocks import code_blocks, missing_peers
+from page_formulas import assert_chain
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "lecture"
 PAGES = sorted(DOCS.glob("*.md"))
@@ -27,6 +28,8 @@ def test_page_runs(page, tmp_path, monkeypatch):
     namespace = {"__name__": f"docs.lecture.{page.stem}"}
     skipped = []
     for index, (line, info, code) in enumerate(code_blocks(page), 1):
+        if info == "formula" and page.name != "derivations.md":  # derivations.md: tests/test_derivations_*.py
+            check_formulas(page, line, code, namespace)
         if info != "python":
             continue
         missing = missing_peers(code)
@@ -43,6 +46,18 @@ def test_page_runs(page, tmp_path, monkeypatch):
             raise AssertionError(f"{page.name}: block {index} at line {line} failed: {error!r}") from error
     if skipped:
         warnings.warn(f"{page.name}: skipped " + "; ".join(skipped), stacklevel=1)
+
+
+def check_formulas(page, line, code, namespace):
+    """A ```formula block of a section page, checked where it stands: every form of a chain
+    ``label = form = …`` (tests/page_formulas.py) equals ``formula_values[label]``, the value
+    the page's code computed before it; its names take their values from the same dict."""
+    values = namespace.get("formula_values")
+    assert values is not None, f"{page.name}: the formula block at line {line} follows no formula_values"
+    for chain in code.splitlines():
+        label, *forms = [part.strip() for part in chain.split(" = ")]
+        assert label in values, f"{page.name}, line {line}: formula_values has no {label!r} to check {chain!r}"
+        assert_chain(f"{page.name}:{line}", label, forms, values, values[label])
 
 
 def github_anchor(heading):

@@ -1,10 +1,11 @@
 """``scratch slides``: every number of the lecture, recomputed with scratch, section by section.
 
 ``lecture_checks(sections)`` returns one `Check` per row, labelled by its slide: a value
-printed on a slide beside scratch's (agreeing to one unit of its last printed digit, unless
-a note says the slide rounded along the way), or a computed value where the slide prints
-none — the intermediate steps, the numbers a slide only names. Slide numbers are the ones
-printed on the slides; an unnumbered slide counts on from the one before it.
+printed on a slide beside scratch's, judged under the slide's own rule (its digits exact, cut
+or rounded, stated per row), an erratum, the demo's accuracy as a floor reached, or a
+computed value where the slide prints none — the intermediate steps, the numbers a slide
+only names (see report.py). Slide numbers are the ones the extract of the slides prints; an
+unnumbered slide counts on from the one before it.
 """
 
 from dataclasses import replace

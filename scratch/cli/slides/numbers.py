@@ -17,7 +17,7 @@ LOGISTIC = {"X": np.array([[1, 1.5, 0.2], [1, 4.1, 1.3]]), "theta": np.array([0.
             "y": np.array([0.0, 1.0]), "lr": 0.01}  # x's first column is the bias input 1
 SOFTMAX = {"X": np.array([[1.4], [4.5]]), "W": np.array([[0.2, -0.1]]), "b": np.array([0.1, 0.05]),
            "y": np.array([0, 1])}
-CUT = "the slide cuts digits; exact {}"
+ETA = "η = 0.01: inferred from this step's digits; the slide writes η without a value"
 
 
 def tensors():
@@ -27,9 +27,9 @@ def tensors():
     difference = x - 5
     ties = Tensor([[0, 4], [4, 3], [1, 1]])
     return [
-        row(2, "data = Tensor([[1, 2], [3, 4]])", data.data, "[[1, 2], [3, 4]]",
-            note=f"dtype {data.dtype}, as torch.tensor"),
-        row(2, "data[1], a row: axis 0 runs down the rows", data[1].data),
+        row("3, 4", "data = Tensor([[1, 2], [3, 4]])", data.data, "[[1, 2], [3, 4]]",
+            note=f"dtype {data.dtype}, as torch.tensor; slide 2 only names the creation"),
+        row("3, 4", "data[1], a row: axis 0 runs down the rows", data[1].data),
         row(3, "[[1, 2], [3, 4]] + 1", (data + 1).data, "[[2, 3], [4, 5]]"),
         row(4, "[[1, 2], [3, 4]] + 2", (data + 2).data, "[[3, 4], [5, 6]]"),
         row(5, "x − y, x = [1, 2, 3, 4], y = 5 broadcast", difference.data),
@@ -84,7 +84,7 @@ def example_1():
         rows += [
             row(numbers, f"{name}: ŷ = x·w + b", y_hat, slide.get("y_hat", "")),
             row(numbers, f"{name}: ŷ − y", y_hat - y[0]),
-            row(numbers, f"{name}: L = (ŷ − y)²", loss, slide.get("L", "")),
+            row(numbers, f"{name}: L = (ŷ − y)²", loss, slide.get("L", ""), rule="cut"),
             row(numbers, f"{name}: ∂L/∂w = 2x(ŷ − y)", grads["W"][0], note="the slide names L'w, prints no value"),
             row(numbers, f"{name}: ∂L/∂b = 2(ŷ − y)", grads["b"]),
         ]
@@ -94,7 +94,7 @@ def example_1():
         for step in range(1, EXAMPLE_1["steps"] + 1):
             optimizer.step(model.loss_grad(X, y)[1])
             w, b = model.params["W"][0], model.params["b"].item()
-            note = "η = 0.01: the slides give none; slide 16's" if step == 1 else ""
+            note = "η = 0.01 is our choice: no slide of Example 1 gives one" if step == 1 else ""
             rows.append(row(13, f"{name}, step {step}: w, b, L after w ← w − η·L'w, b ← b − η·L'b",
                             [w, b, model.loss(X, y)], note=note))
     return rows
@@ -112,16 +112,15 @@ def logistic_regression():
     cut = np.trunc(per_sample * 1e4) / 1e4
     return [
         row(16, "z = xθ", X @ theta),
-        row(16, "ŷ = σ(z)", probabilities, "[0.6963, 0.8828]", note=CUT.format("0.696355, 0.882881")),
+        row(16, "ŷ = σ(z)", probabilities, "[0.6963, 0.8828]", rule="cut"),
         row(16, "per-sample loss −y log ŷ − (1 − y) log(1 − ŷ)", per_sample),
-        row(16, "L(θ), their mean", loss, "0.65815", tolerance=1e-4,
-            note="erratum: exact 0.658230; the slide's value is the next row"),
-        row(16, "(1.1918 + 0.1245) / 2: the per-sample losses cut to 4 decimals", cut.mean(), "0.65815"),
+        row(16, "L(θ), their mean", loss, "0.65815", erratum=True,
+            note="the exact mean is 0.658230 (0.65823 cut or rounded); the slide's 0.65815 is the next row"),
+        row(16, "(1.1918 + 0.1245) / 2: the per-sample losses cut to 4 decimals, then averaged", cut.mean(),
+            "0.65815", note="how the slide got its L(θ)"),
         row(16, "ŷ − y", probabilities - y),
-        row(16, "∇θ L = xᵀ(ŷ − y) / N", gradient, "[0.28961, 0.28217, -0.0064]",
-            note=CUT.format("0.289618, 0.282172, -0.006492")),
-        row(16, "θ − 0.01 ∇θ L", theta - LOGISTIC["lr"] * gradient, "[0.0971, 0.4971, -0.099]",
-            note=CUT.format("0.097104, 0.497178, -0.099935")),
+        row(16, "∇θ L = xᵀ(ŷ − y) / N", gradient, "[0.28961, 0.28217, -0.0064]", rule="cut"),
+        row(16, "θ − η ∇θ L", theta - LOGISTIC["lr"] * gradient, "[0.0971, 0.4971, -0.099]", rule="cut", note=ETA),
     ]
 
 
@@ -135,10 +134,10 @@ def softmax_regression():
     rows = [
         row(17, "z₀ = w₀x + b₀", z[:, 0], "[0.38, 1.0]"),
         row(17, "z₁ = w₁x + b₁", z[:, 1], "[-0.09, -0.4]"),
-        row(17, "ŷ₀ = e^z₀ / (e^z₀ + e^z₁)", p[:, 0], "[0.615, 0.802]", note="the slide rounds here"),
-        row(17, "ŷ₁ = e^z₁ / (e^z₀ + e^z₁)", p[:, 1], "[0.385, 0.198]"),
+        row(17, "ŷ₀ = e^z₀ / (e^z₀ + e^z₁)", p[:, 0], "[0.615, 0.802]", rule="rounded"),
+        row(17, "ŷ₁ = e^z₁ / (e^z₀ + e^z₁)", p[:, 1], "[0.385, 0.198]", rule="rounded"),
         row(17, "per-sample loss −log ŷ of the true class", losses.cross_entropy(z, y, reduction="none")),
-        row(17, "L = mean cross-entropy", loss, "1.0530"),
+        row(17, "L = mean cross-entropy", loss, "1.0530", rule="rounded"),
         row(17, "∂L/∂z = (ŷ − y) / N", losses.cross_entropy_grad(z, y)),
         row(17, "∂L/∂w = xᵀ(ŷ − y) / N", grads["W"][0]),
     ]

@@ -1,68 +1,115 @@
 """The rows of the slides report, and how they are compared and printed.
 
 A row holds a value of the lecture and what scratch computes for it. Its ``slide`` is the
-value as printed on the slide, or empty where the slide prints none: such a row shows a
-computed value (an intermediate step, a number the slide only names) and is marked
-"computed". A row whose value cannot be computed on this machine (a data set that is not
-installed) is "skipped", and its note says how to install what it needs.
+value as printed on the slide (JSON), or empty where the slide prints none. A printed value
+is compared under the slide's own rule, stated per row:
+
+- "exact": the printed number is the value itself (integers, 0.38, −2.238);
+- "cut": the printed digits are scratch's value cut after them (0.6963 for 0.696355);
+- "rounded": the printed digits are scratch's value rounded to them (0.385 for 0.384616).
+
+Each row then has a status: "yes" (the printed digits are scratch's value under that rule),
+"NO" (they are not: a lecture value not reproduced), "erratum" (a printed value the slide
+got wrong; the note says what it is), "floor reached" (a measured figure that the slide's
+value only bounds from below: the demo's accuracy), "computed" (the slide prints no value:
+an intermediate step, a number a slide only names) or "skipped" (a data set that is not
+installed; the note says how to install it).
 """
 
 import json
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
+RULES = ("exact", "cut", "rounded")
+NUMBER = re.compile(r"-?\d+(?:\.(\d+))?")
+
+
+def decimals_printed(text):
+    """For each number printed in ``text`` (JSON), its count of decimals, in the shape of the value."""
+    return np.reshape([len(d) for d in NUMBER.findall(text)], np.shape(json.loads(text)))
+
+
+def as_printed(value, decimals, rule):
+    """``value`` cut or rounded to ``decimals`` decimals, as an integer count of units of the last digit.
+
+    A relative 1e-12 absorbs binary representation (0.38 held as 0.37999…) before cutting."""
+    scaled = value * 10.0**decimals * (1 + 1e-12)
+    return int(math.trunc(scaled)) if rule == "cut" else int(round(scaled))
+
+
+def reproduces(printed, value, rule):
+    """True when each printed number is ``value`` under ``rule`` ("exact", "cut", "rounded")."""
+    numbers, decimals = np.ravel(json.loads(printed)), np.ravel(decimals_printed(printed))
+    values = np.ravel(np.asarray(value, dtype=float))
+    if values.shape != numbers.shape:
+        return False
+    if rule == "exact":
+        return bool(np.allclose(values, numbers, rtol=1e-9, atol=1e-12))
+    return all(as_printed(v, k, rule) == round(p * 10.0**k) for p, v, k in zip(numbers, values, decimals))
+
 
 @dataclass(frozen=True)
 class Check:
     """section, quantity; slide: as printed (JSON), "" if the slide prints none; computed: scratch's value,
-    None when it could not be computed here; tolerance: per printed number; note; number: the slide(s);
-    at_least: the printed value is a floor to reach (the demo's accuracy), not a value to equal."""
+    None when it could not be computed here; rule: how the slide wrote its digits ("exact", "cut",
+    "rounded"); note; number: the slide(s) as the extract numbers them; erratum: the printed value is
+    wrong and the note says why; at_least: the printed value is a floor that scratch's measured figure
+    must reach (the demo's accuracy), with ``tolerance`` below it allowed."""
 
     section: str
     quantity: str
     slide: str
     computed: object
-    tolerance: object = 0.0
+    rule: str = "exact"
     note: str = ""
     number: str = ""
+    erratum: bool = False
     at_least: bool = False
-
-    @property
-    def agrees(self):
-        """True unless a printed value is not reproduced (computed and skipped rows have nothing to disagree with)."""
-        if self.computed is None or not self.slide:
-            return True
-        slide, computed = np.asarray(json.loads(self.slide), dtype=float), np.asarray(self.computed, dtype=float)
-        if slide.shape != computed.shape:
-            return False
-        if self.at_least:
-            return bool(np.all(computed >= slide - self.tolerance))
-        return bool(np.all(np.abs(slide - computed) <= self.tolerance))
+    tolerance: float = 0.0
 
     @property
     def status(self):
-        """"yes" or "NO" for a printed value, "computed" where the slide prints none, "skipped"."""
+        """"yes", "NO", "erratum", "floor reached", "computed" or "skipped" (see the module's docstring)."""
         if self.computed is None:
             return "skipped"
-        return "computed" if not self.slide else "yes" if self.agrees else "NO"
+        if not self.slide:
+            return "computed"
+        if self.at_least:
+            reached = np.all(np.asarray(self.computed, dtype=float) >= np.asarray(json.loads(self.slide)) - self.tolerance)
+            return "floor reached" if reached else "NO"
+        if reproduces(self.slide, self.computed, self.rule):
+            return "NO" if self.erratum else "yes"  # an erratum that scratch reproduces is no erratum
+        return "erratum" if self.erratum else "NO"
+
+    @property
+    def agrees(self):
+        """False only for a lecture value not reproduced ("NO"): `scratch slides` then exits 1."""
+        return self.status != "NO"
+
+    @property
+    def verdict(self):
+        """The status with the rule it was judged by and the note."""
+        words = [self.status]
+        if self.status == "yes" and self.rule != "exact":
+            other = "rounded" if self.rule == "cut" else "cut"
+            same = reproduces(self.slide, self.computed, other)
+            words.append(f"{self.rule} after the printed digits ({other} {'gives the same' if same else 'would not'})")
+        if self.note:
+            words.append(self.note)
+        return " — ".join(words)
 
 
-def _unit_of_last_digit(text):
-    """For each number printed in ``text``, 10⁻ᵏ where k is its count of decimals (0 for integers)."""
-    numbers = re.findall(r"-?\d+(?:\.(\d+))?", text)
-    units = [10.0 ** -len(decimals) if decimals else 0.0 for decimals in numbers]
-    return np.reshape(units, np.shape(json.loads(text)))
-
-
-def row(number, quantity, computed, slide="", *, note="", tolerance=None, at_least=False):
-    """A Check on slide ``number``; printed values agree within one unit of their last digit by default."""
-    if tolerance is None:
-        tolerance = _unit_of_last_digit(slide) * (1 + 1e-9) if slide else 0.0
+def row(number, quantity, computed, slide="", *, rule="exact", note="", erratum=False, at_least=False,
+        tolerance=0.0):
+    """A Check on slide(s) ``number``; a printed ``slide`` value is judged by ``rule``."""
+    if rule not in RULES:
+        raise ValueError(f"row: rule must be one of {RULES}, got {rule!r}")
     computed = None if computed is None else np.asarray(computed, dtype=float)
-    return Check("", quantity, slide, computed, tolerance, note, str(number), at_least)
+    return Check("", quantity, slide, computed, rule, note, str(number), erratum, at_least, tolerance)
 
 
 def _number(value):
@@ -89,18 +136,19 @@ def format_table(checks):
             section = c.section
             lines += ["", f"## {section}", ""] if section else [""]
             lines += ["| slide | quantity | on the slide | scratch | check |", "| --- | --- | --- | --- | --- |"]
-        verdict = c.status + (f" — {c.note}" if c.note else "")
-        cells = (c.number, c.quantity, c.slide or "—", format_value(c.computed), verdict)
+        cells = (c.number, c.quantity, c.slide or "—", format_value(c.computed), c.verdict)
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines).strip()
 
 
 def summary(checks):
-    """One line: how many values were reproduced, how many are printed on the slides, computed, skipped."""
-    counts = Counter(c.status for c in checks)  # "yes", "NO", "computed", "skipped"; 0 when absent
-    reproduced = counts["yes"] + counts["computed"]
-    text = (f"{reproduced} of {len(checks) - counts['skipped']} lecture values reproduced: "
-            f"{counts['yes']} of {counts['yes'] + counts['NO']} printed on the slides, "
-            f"{counts['computed']} computed where they print none")
+    """One line: the rows accounted for (every status but "NO" and "skipped"), then what they are."""
+    counts = Counter(c.status for c in checks)
+    accounted = len(checks) - counts["NO"] - counts["skipped"]
+    parts = [f"{counts['yes']} of {counts['yes'] + counts['NO']} printed values equal scratch's under the slide's rule"]
+    parts += [f"{counts[s]} {label}" for s, label in (
+        ("erratum", "errata (printed values the slides got wrong, explained in their notes)"),
+        ("floor reached", "measured figure at or above the slide's floor"),
+        ("computed", "computed where the slides print none")) if counts[s]]
     skipped = f"; {counts['skipped']} skipped (data not installed, see their notes)" if counts["skipped"] else ""
-    return f"{text}{skipped}."
+    return f"{accounted} of {len(checks) - counts['skipped']} lecture values reproduced: {', '.join(parts)}{skipped}."
