@@ -69,7 +69,7 @@ def test_slides_reproduces_every_lecture_value(capsys):
 
 
 def test_slides_exits_nonzero_when_a_value_disagrees(capsys, monkeypatch):
-    wrong = slides.Check("x", "a deliberately wrong value", "1.0", np.array(2.0), np.array(0.1))
+    wrong = slides.Check("x", "a deliberately wrong value", "1.0", np.array(2.0), rule="exact")
     monkeypatch.setattr(slides, "lecture_checks", lambda: [wrong])
     status, out, _ = run(capsys, "slides")
     assert status == 1
