@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import importlib.resources
+import inspect
 import os
 import re
 import tarfile
@@ -371,3 +372,76 @@ def test_noise_zero_gives_an_exact_line():
 def test_synthetic_arguments_are_validated(kwargs, error):
     with pytest.raises(error):
         make_house_prices(**kwargs)
+
+
+# ----------------------------------------------------------------------------- the registry
+
+
+@pytest.mark.parametrize("name", [entry.name for entry in datasets.TABLES])
+def test_each_table_entry_agrees_with_what_its_loader_returns(name):
+    entry = datasets.lookup(name)
+    data = entry.load(seed=0)
+    assert entry.test_fraction is not None and entry.image_shape is None and entry.source is None
+    assert data.X.ndim == 2 and len(data.X) == len(data.y) and len(data.feature_names) == data.X.shape[1]
+    if entry.kind == "classification":
+        assert entry.class_names == data.class_names
+        assert data.y.dtype == np.int64 and set(np.unique(data.y)) == set(range(len(entry.class_names)))
+    else:
+        assert entry.kind == "regression" and entry.class_names == () and entry.target != "y"
+        assert data.y.dtype == np.float64 and getattr(data, "class_names", ()) == ()
+
+
+@pytest.mark.parametrize("name", [entry.name for entry in datasets.TABLES])
+def test_an_entry_says_seeded_exactly_when_its_loader_takes_a_seed(name):
+    entry = datasets.lookup(name)
+    assert entry.seeded == ("seed" in inspect.signature(entry.loader).parameters)
+    same, other = entry.load(seed=1), entry.load(seed=2)
+    np.testing.assert_array_equal(same.y, entry.load(seed=1).y)
+    assert np.array_equal(same.y, other.y) != entry.seeded  # a seeded set differs by seed; a table never
+
+
+@pytest.mark.parametrize("which", ["mnist", "fashion"])
+def test_each_image_entry_agrees_with_what_its_loader_returns(request, which):
+    data = request.getfixturevalue(which)
+    entry = datasets.lookup({"mnist": "mnist", "fashion": "fashion-mnist"}[which])
+    assert entry.kind == "images" and entry.test_fraction is None and not entry.seeded
+    assert entry.class_names == data.class_names and entry.image_shape == data.X_train.shape[1:]
+    assert entry.source.key == entry.name and entry.title == entry.source.name
+    assert data.y_train.max() == len(entry.class_names) - 1
+    np.testing.assert_array_equal(entry.load().y_test, data.y_test)
+
+
+def test_the_registry_holds_each_idx_source_and_each_table_once_in_order():
+    assert datasets.names() == tuple(datasets.REGISTRY)
+    assert len(datasets.REGISTRY) == len(datasets.IDX_SOURCES) + len(datasets.TABLES)
+    assert datasets.names("images") == tuple(source.key for source in datasets.IDX_SOURCES)
+    assert datasets.names("images") == ("mnist", "fashion-mnist")
+    assert datasets.names("regression") == ("boston", "boston-mass", "house-prices", "advertising")
+    assert datasets.lookup("boston-mass").load().X.shape[1] == 13 and datasets.lookup("boston").load().X.shape[1] == 12
+    assert datasets.lookup("mnist").source is datasets.MNIST
+    assert datasets.lookup("fashion-mnist").source is datasets.FASHION_MNIST
+
+
+def test_an_unknown_name_is_refused_with_the_names():
+    with pytest.raises(ValueError, match="data must be one of") as info:
+        datasets.lookup("kmnist")
+    assert "'kmnist'" in str(info.value) and all(f"'{name}'" in str(info.value) for name in datasets.names())
+    with pytest.raises(ValueError, match="kind must be one of 'images', 'classification', 'regression'"):
+        datasets.names("tables")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(kind="table"), "kind must be one of"),
+    (dict(kind="regression", class_names=("a", "b")), "class_names are given for classification"),
+    (dict(kind="classification"), "class_names are given for classification"),
+    (dict(kind="images", class_names=("a", "b")), "image_shape is given for image sets only"),
+    (dict(kind="regression", image_shape=(2, 2)), "image_shape is given for image sets only"),
+])
+def test_an_inconsistent_entry_is_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.DataSet("new", "New", load_iris, **kwargs)
+
+
+def test_an_idx_source_declaring_the_wrong_image_shape_is_refused(fake_mnist):
+    with pytest.raises(ValueError, match=re.escape("images are (28, 28), but its IdxSource declares image_shape=(8,")):
+        datasets.load_idx(dataclasses.replace(idx_sets.MNIST, image_shape=(8, 8)), fake_mnist, cache=False)

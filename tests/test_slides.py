@@ -94,7 +94,8 @@ def test_a_missing_data_set_skips_its_rows_with_the_install_command(capsys, monk
     def missing(*args, **kwargs):
         raise datasets.DataNotFoundError("not here")
 
-    monkeypatch.setitem(datasets.REGISTRY, "mnist", dataclasses.replace(datasets.REGISTRY["mnist"], loader=missing))
+    absent = dataclasses.replace(datasets.REGISTRY["mnist"], loader=missing)
+    monkeypatch.setitem(datasets.REGISTRY, "mnist", absent)
     status, out, _ = run(capsys, "slides", "--section", "9")
     assert status == 0
     skipped = [line for line in out.splitlines() if "| skipped" in line]
