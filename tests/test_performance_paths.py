@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import scratch
+from scratch import datasets
 from scratch.cli import choices, runs, tasks
 from scratch.nn import CrossEntropyLoss, Linear, Network, ReLU, Sequential, layers
 from scratch.preprocessing import ScalePixels
@@ -21,8 +22,9 @@ def run_python(code):
 
 
 # ---- the command line answers --help without the numerical stack ---------------------------------
-def test_the_parsers_names_are_the_ones_tasks_derives_from_the_loaders_and_the_registry():
-    assert choices.DATA_NAMES == tasks.DATA_NAMES
+def test_the_parsers_names_are_the_ones_of_the_data_set_registry_and_the_module_registry():
+    assert choices.DATA_NAMES == datasets.names(), "scratch/cli/choices.py: DATA_NAMES must list the registry's names"
+    assert choices.IMAGE_NAMES == datasets.names("images"), "scratch/cli/choices.py: IMAGE_NAMES, its image sets"
     assert choices.MODEL_NAMES == tasks.MODEL_NAMES
 
 

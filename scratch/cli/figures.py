@@ -8,7 +8,7 @@
 
 from scratch import datasets, diagrams
 from scratch.cli.slides.numbers import LOGISTIC, SOFTMAX, slide_9_tape
-from scratch.cli.tasks import IMAGE_DATA, parse_sequential
+from scratch.cli.tasks import parse_sequential
 
 
 def slide_9_graph(path):
@@ -32,8 +32,11 @@ def curves(path):
 
 def samples(path, *, data="mnist"):
     """Two training images of each class of ``data`` (an image set; raises DataNotFoundError if absent)."""
-    name = {source.key: source.name for source in (datasets.MNIST, datasets.FASHION_MNIST)}[data]
-    return diagrams.draw_samples(IMAGE_DATA[data](), name=name, path=path)
+    entry = datasets.lookup(data)
+    if entry.kind != "images":
+        raise ValueError(f"data must be an image set, one of {', '.join(datasets.names('images'))}; "
+                         f"got {data!r}, a {entry.kind} table.")
+    return diagrams.draw_samples(entry.load(), name=entry.title, path=path)
 
 
 FIGURES = {"graph": slide_9_graph, "network": network, "curves": curves, "samples": samples}

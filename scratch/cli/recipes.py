@@ -11,8 +11,7 @@ settings, within 0.1 % of that grid's best on validation. The lecture's MLP on M
 accuracy (97.99 % against 98.08 %). README gives their test accuracy.
 """
 
-from scratch._validation import check_choice
-from scratch.cli.tasks import DATA_NAMES, IMAGE_DATA
+from scratch import datasets
 
 RECIPES = {
     ("softmax", "mnist"): dict(epochs=8, batch_size=64, lr=0.1, momentum=0.9, schedule="cosine", dtype="float32"),
@@ -27,8 +26,7 @@ RECIPES = {
 
 def recipe_for(model, data, overrides=None):
     """The recipe for ``model`` (a name or a layer spec) on ``data``, with non-None ``overrides`` applied."""
-    check_choice(data, "data", DATA_NAMES)
-    family = "images" if data in IMAGE_DATA else "tabular"
+    family = "images" if datasets.lookup(data).kind == "images" else "tabular"
     recipe = dict(RECIPES.get((model, data), RECIPES[("*", family)]))
     recipe.update({key: value for key, value in (overrides or {}).items() if value is not None})
     return recipe

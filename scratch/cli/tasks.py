@@ -5,36 +5,25 @@ features stay in their units — and the transform the model is built with: ``Sc
 for images, ``Standardize.from_data(X_train)`` for tables. The model applies it on every
 path (``fit``, ``score``, ``predict``), and it is saved with the model.
 
-Splits: image sets keep their published test split; a tabular set is split at random
-(seeded) into 1 − test_fraction / test_fraction. The validation split is a seeded
-``validation_fraction`` of the training rows, held out: a monitored model is fitted on the
-rest and watched on it after each epoch (that is how the recipes were chosen); the final
-model is refitted on the whole training split (``whole_training_split``) with the same
-recipe, and the test split is scored once, with it.
+What a task knows of its data set comes from the set's entry in ``scratch.datasets``' registry:
+its kind, class names, target, image shape and split. Splits: image sets keep their published
+test split; a tabular set is split at random (seeded) into 1 − test_fraction / test_fraction.
+The validation split is a seeded ``validation_fraction`` of the training rows, held out: a
+monitored model is fitted on the rest and watched on it after each epoch (that is how the
+recipes were chosen); the final model is refitted on the whole training split
+(``whole_training_split``) with the same recipe, and the test split is scored once, with it.
 """
 
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 import numpy as np
 
 from scratch import datasets, models
-from scratch._validation import check_array, check_choice, check_number, check_seed
+from scratch._validation import check_array, check_number, check_seed
 from scratch.cli.choices import VALIDATION_FRACTION
 from scratch.nn import CrossEntropyLoss, Linear, Module, MSELoss, Network, Sequential, layers
 from scratch.preprocessing import ScalePixels, Standardize
 
-IMAGE_DATA = {"mnist": datasets.load_mnist, "fashion-mnist": datasets.load_fashion_mnist}
-TABULAR_DATA = {
-    "iris": datasets.load_iris,
-    "boston": datasets.load_boston,
-    "boston-mass": partial(datasets.load_boston, edition="mass"),  # the slides' 13 features
-    "house-prices": datasets.make_house_prices,
-    "advertising": datasets.make_advertising,
-}
-DATA_NAMES = tuple(IMAGE_DATA) + tuple(TABULAR_DATA)
-TARGET_NAMES = {"boston": "medv ($1000s)", "boston-mass": "medv ($1000s)", "house-prices": "price ($100k)",
-                "advertising": "sales (1000 units)"}
 # The models, named after their classes ("SoftmaxRegression" → "softmax"), each with its criterion.
 MODELS = {
     cls.__name__.removesuffix("Regression").lower(): cls
@@ -85,19 +74,22 @@ class Task:
         return ScalePixels() if self.image_shape is not None else Standardize.from_data(self.X_train)
 
 
-def load_task(data, *, model="softmax", features=None, positive_class=None, test_fraction=0.2,
+def load_task(data, *, model="softmax", features=None, positive_class=None, test_fraction=None,
               validation_fraction=VALIDATION_FRACTION, seed=0, classes=None):
-    """Load ``data``, split it, and shape its targets for ``model`` (a model name or a layer spec).
+    """Load ``data`` (a name of the data set registry), split it, and shape its targets for ``model``
+    (a model name or a layer spec).
 
-    features: tabular column indices to keep. positive_class: for a binary model (logistic
-    regression), the class that becomes 1 (default: the last); the rest become 0.
+    test_fraction: of a table's rows, held out for testing (None: the data set's default; an
+    image set keeps its published test split). features: tabular column indices to keep.
+    positive_class: for a binary model (logistic regression), the class that becomes 1
+    (default: the last); the rest become 0.
     classes: tabular classes to keep (names or indices), relabelled 0 … k − 1 in that order.
     """
-    check_choice(data, "data", DATA_NAMES)
+    entry = datasets.lookup(data)
     settings = dict(data=data, model=model, features=features, positive_class=positive_class,
                     test_fraction=test_fraction, validation_fraction=validation_fraction, seed=seed, classes=classes)
     for option, value in (("features", features), ("classes", classes)):
-        if data in IMAGE_DATA and value is not None:
+        if entry.kind == "images" and value is not None:
             raise ValueError(f"{option} selects from tabular data; {data!r} is an image set. Leave --{option} out.")
     kind = MODELS[model].criterion_class.kind if model in MODELS else None
     if positive_class is not None and kind != "binary":
@@ -106,7 +98,11 @@ def load_task(data, *, model="softmax", features=None, positive_class=None, test
             f"model {model!r} is not one. Leave --positive-class out."
         )
     rng = check_seed(seed)
-    task = _image_task(data) if data in IMAGE_DATA else _tabular_task(data, features, classes, test_fraction, seed, rng)
+    if entry.kind == "images":
+        task = _image_task(entry)
+    else:
+        fraction = entry.test_fraction if test_fraction is None else test_fraction
+        task = _tabular_task(entry, features, classes, fraction, seed, rng)
     _hold_out_validation(task, validation_fraction, rng)
     if kind == "binary":
         _as_binary(task, positive_class)
@@ -123,24 +119,25 @@ def _models_for(kind):
     return [name for name, cls in MODELS.items() if cls.criterion_class.kind == kind]
 
 
-def _image_task(data):
-    d = IMAGE_DATA[data]()
-    return Task(data, "multiclass", d.X_train, d.y_train, None, None, d.X_test, d.y_test,
-                feature_names=(), class_names=tuple(d.class_names), image_shape=tuple(d.X_train.shape[1:]))
+def _image_task(entry):
+    """The published train/test split of an image set."""
+    d = entry.load()
+    return Task(entry.name, "multiclass", d.X_train, d.y_train, None, None, d.X_test, d.y_test,
+                feature_names=(), class_names=entry.class_names, image_shape=entry.image_shape)
 
 
-def _tabular_task(data, features, classes, test_fraction, seed, rng):
-    d = TABULAR_DATA[data]() if data in ("iris", "boston", "boston-mass") else TABULAR_DATA[data](seed=seed)
-    X, y, names, class_names = d.X, d.y, tuple(d.feature_names), tuple(getattr(d, "class_names", ()))
+def _tabular_task(entry, features, classes, test_fraction, seed, rng):
+    """A table's rows (and columns) split at random into train/test."""
+    data, d = entry.name, entry.load(seed=seed)
+    X, y, names, class_names = d.X, d.y, tuple(d.feature_names), entry.class_names
     if features is not None:
         features = _check_features(features, X.shape[1], data)
         X, names = X[:, features], tuple(names[i] for i in features)
     if classes is not None:
         X, y, class_names = _keep_classes(X, y, class_names, classes, data)
     train, test = _split(len(X), test_fraction, rng, "test_fraction")
-    kind = "multiclass" if class_names else "regression"
-    return Task(data, kind, X[train], y[train], None, None, X[test], y[test], names, class_names,
-                TARGET_NAMES.get(data, "y"))
+    kind = "regression" if entry.kind == "regression" else "multiclass"
+    return Task(data, kind, X[train], y[train], None, None, X[test], y[test], names, class_names, entry.target)
 
 
 def _keep_classes(X, y, names, classes, data):

