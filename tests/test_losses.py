@@ -6,6 +6,8 @@ random cases with hypothesis and pins the behaviours PyTorch defines at the edge
 
 import itertools
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -444,3 +446,11 @@ def test_torch_refuses_the_same_bad_input(name, kwargs, error, argument):
     arrays = {k: np.asarray(v) if k in ("input", "target", "weight", "pos_weight") else v for k, v in kwargs.items()}
     with pytest.raises(Exception):
         torch_loss_and_grad(name, arrays)
+
+
+def test_the_losses_import_neither_the_autograd_engine_nor_the_layers():
+    """The functional core stands alone: a loss needs numerics and validation, not autograd or nn."""
+    code = ("import sys, scratch.losses; "
+            "print(sorted(m for m in sys.modules if m.startswith(('scratch.autograd', 'scratch.nn'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
