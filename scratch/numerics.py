@@ -4,7 +4,8 @@ Every function keeps the floating dtype of its input (float32 stays float32) and
 finite results wherever the true value is representable, for logits up to the largest finite
 float (±3e38 in float32, ±1.8e308 in float64). Like PyTorch, they never warn: an overflow gives
 ±inf, a NaN in gives NaN out. Integer input is computed in float64. The last axis is the class
-axis by default; an empty axis is allowed (logsumexp of nothing is −inf).
+axis by default; an empty axis is allowed (logsumexp of nothing is −inf). ``unbroadcast``, the
+adjoint of broadcasting, sums a gradient back to the shape of an input that was broadcast.
 """
 
 import numpy as np
@@ -95,3 +96,15 @@ def softmax(x, axis=-1):
         e = np.exp(_minus_max(x, axis))
         e /= np.add.reduce(e, axis=axis, keepdims=True)
         return e
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` back to ``shape``: the adjoint of NumPy broadcasting.
+
+    Broadcasting prepends axes and stretches axes of length 1; the gradient sums over both.
+    """
+    leading = grad.ndim - len(shape)
+    if leading:
+        grad = grad.sum(axis=tuple(range(leading)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad

@@ -8,7 +8,8 @@ One step, per parameter θ with gradient g (PyTorch's order):
     d = d + μ·b if nesterov else b                (only when μ ≠ 0)
     θ = θ − η·d                                   (learning rate η)
 
-Parameters are updated in place; the update allocates nothing after the first step.
+Parameters are updated in place (a model's params dict holds the same arrays); the momentum
+buffers b live in the optimizer.
 
 Derivation, step by step: docs/lecture/derivations.md#7-stochastic-gradient-descent-as-pytorchs-sgd
 """
@@ -22,11 +23,14 @@ from scratch._validation import check_number
 
 
 def _check_non_negative(value, name, what):
-    """A finite real ≥ 0; the message starts as PyTorch's ("Invalid learning rate: -1")."""
+    """A finite real ≥ 0, as a Python float; the message starts as PyTorch's ("Invalid learning rate: -1").
+
+    A Python float never changes an array's dtype: float32 parameters are updated in float32 arithmetic.
+    """
     check_number(value, name)
     if value < 0:
         raise ValueError(f"Invalid {what}: {value} ({name} must be ≥ 0).")
-    return value
+    return float(value)
 
 
 def _as_learning_rate(value):
@@ -57,7 +61,7 @@ class SGD:
         self._params = self._check_params(list(params.values()) if isinstance(params, dict) else list(params))
         self.lr = lr
         self.momentum = _check_non_negative(momentum, "momentum", "momentum value")
-        self.dampening = check_number(dampening, "dampening")
+        self.dampening = float(check_number(dampening, "dampening"))
         self.weight_decay = _check_non_negative(weight_decay, "weight_decay", "weight_decay value")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError(
@@ -66,9 +70,7 @@ class SGD:
             )
         self.nesterov = bool(nesterov)
         self.maximize = bool(maximize)
-        self._direction = [np.empty_like(p) for p in self._params]  # d, when it differs from g
-        self._scratch = [np.empty_like(p) for p in self._params]  # scaled temporaries
-        self._momentum_buffers = [None] * len(self._params)
+        self._momentum_buffers = [None] * len(self._params)  # b, one per parameter, from the first step
 
     @property
     def lr(self):
@@ -122,41 +124,27 @@ class SGD:
         return grads
 
     def step(self, grads):
-        """Apply one update θ ← θ − η·d to every parameter (see the module docstring for d).
+        """Apply one update θ ← θ − η·d to every parameter, in place (the module docstring's algorithm).
 
-        Every gradient is checked (keys, type, shape, dtype) before any parameter changes.
+        Every gradient is checked (keys, type, shape, dtype) before any parameter changes; each
+        is taken in its parameter's dtype, as PyTorch's gradients are.
         """
         grads = self._grads_as_list(grads)
-        for i, (p, g) in enumerate(zip(self._params, grads)):
-            d = self._decayed_direction(p, g, self._direction[i])
-            if self.momentum != 0:
-                d = self._momentum_direction(i, d)
-            tmp = self._scratch[i]
-            np.multiply(d, self._lr, out=tmp)
-            np.subtract(p, tmp, out=p)
-
-    def _decayed_direction(self, p, g, out):
-        """d = ±g + λ·θ, written into ``out`` unless it is g itself."""
-        if self.weight_decay != 0:
-            np.multiply(p, self.weight_decay, out=out)
-            return np.subtract(out, g, out=out) if self.maximize else np.add(out, g, out=out)
-        return np.negative(g, out=out) if self.maximize else g
-
-    def _momentum_direction(self, i, d):
-        """b = μ·b + (1 − τ)·d (b = d on the first step); returns d + μ·b if Nesterov else b."""
-        buf, tmp, mu = self._momentum_buffers[i], self._scratch[i], self.momentum
-        if buf is None:
-            buf = self._momentum_buffers[i] = np.array(d)  # a copy, 0-d array even for a scalar
-        else:
-            np.multiply(buf, mu, out=buf)
-            if self.dampening != 0:
-                np.add(buf, np.multiply(d, 1 - self.dampening, out=tmp), out=buf)
-            else:
-                np.add(buf, d, out=buf)
-        if not self.nesterov:
-            return buf
-        np.multiply(buf, mu, out=tmp)
-        return np.add(d, tmp, out=tmp)
+        mu, tau = self.momentum, self.dampening
+        for i, (theta, g) in enumerate(zip(self._params, grads)):
+            g = g.astype(theta.dtype, copy=False)
+            d = -g if self.maximize else g
+            if self.weight_decay != 0:
+                d = d + self.weight_decay * theta
+            if mu != 0:
+                b = self._momentum_buffers[i]
+                if b is None:  # the first step: b = d, a copy (a 0-d array even for a scalar)
+                    b = self._momentum_buffers[i] = np.array(d)
+                else:  # b = μ·b + (1 − τ)·d, in place
+                    b *= mu
+                    b += (1 - tau) * d
+                d = d + mu * b if self.nesterov else b
+            theta -= self._lr * d
 
 
 class _Scheduler:

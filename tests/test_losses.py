@@ -6,6 +6,8 @@ random cases with hypothesis and pins the behaviours PyTorch defines at the edge
 
 import itertools
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -258,6 +260,21 @@ def test_float32_input_keeps_float32_and_reductions_return_python_floats(name):
         assert grad(**{**case, "reduction": reduction}).dtype == np.float32
 
 
+@pytest.mark.parametrize("name", sorted(LOSS_AND_GRAD))
+def test_float16_input_is_computed_in_float32_by_every_loss(name):
+    """One rule for every loss, check_array's: float16 arrives as float32 (targets and weights follow input)."""
+    loss, grad = LOSS_AND_GRAD[name]
+    rng = np.random.default_rng(2)
+    case = {"mse": mse_case(rng, 5, 3, "none"), "bce": bce_case(rng, 5, 3, "none", "row", "class"),
+            "ce": ce_case(rng, 5, 3, "none", True, True, True, False, "(N, C, d)"),
+            "nll": nll_case(rng, 5, 3, "none", True, True, "(N, C)")}[name]
+    half = {k: v.astype(np.float16) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v for k, v in case.items()}
+    single = {k: v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v for k, v in half.items()}
+    for f in (loss, grad):
+        assert f(**half).dtype == np.float32
+        np.testing.assert_array_equal(f(**half), f(**single))
+
+
 # ---------------------------------------------------------------- PyTorch parity
 
 
@@ -444,3 +461,11 @@ def test_torch_refuses_the_same_bad_input(name, kwargs, error, argument):
     arrays = {k: np.asarray(v) if k in ("input", "target", "weight", "pos_weight") else v for k, v in kwargs.items()}
     with pytest.raises(Exception):
         torch_loss_and_grad(name, arrays)
+
+
+def test_the_losses_import_neither_the_autograd_engine_nor_the_layers():
+    """The functional core stands alone: a loss needs numerics and validation, not autograd or nn."""
+    code = ("import sys, scratch.losses; "
+            "print(sorted(m for m in sys.modules if m.startswith(('scratch.autograd', 'scratch.nn'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -100,6 +100,24 @@ def test_sgd_keeps_float32_parameters_float32():
     np.testing.assert_allclose(W, 0.9)
 
 
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_float32_parameters_are_updated_in_float32_whatever_the_types_of_the_numbers_given(nesterov):
+    """NumPy-scalar hyperparameters and float64 or integer gradients give the update of Python floats and
+    float32 gradients, bit for bit (as in PyTorch, where a gradient has its parameter's dtype)."""
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal(5).astype(np.float32)
+    grads = [rng.integers(-3, 4, 5) for _ in range(4)]
+    options = dict(lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=nesterov)
+    reference, other = start.copy(), start.copy()
+    ours = SGD([reference], **options)
+    theirs = SGD([other], **{k: v if isinstance(v, bool) else np.float64(v) for k, v in options.items()})
+    for g in grads:
+        ours.step([g.astype(np.float32)])
+        theirs.step([g.astype(np.float64) if g[0] % 2 else g])
+    assert other.dtype == np.float32
+    np.testing.assert_array_equal(other, reference)
+
+
 @pytest.mark.parametrize(
     "options, message",
     [

@@ -10,18 +10,7 @@ intermediate gradients live only inside one call, so they never leak into the ne
 import numpy as np
 
 from scratch._validation import check_array, check_same_shape
-
-
-def unbroadcast(grad, shape):
-    """Sum ``grad`` back to ``shape``: the adjoint of NumPy broadcasting.
-
-    Broadcasting prepends axes and stretches axes of length 1; the gradient sums over both.
-    """
-    leading = grad.ndim - len(shape)
-    if leading:
-        grad = grad.sum(axis=tuple(range(leading)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
+from scratch.numerics import unbroadcast
 
 
 def topological_order(root, *, constants=False):

@@ -5,8 +5,9 @@ Each loss ``f(input, target, ...)`` has a twin ``f_grad`` with the same argument
 They follow PyTorch's contract: the shapes and options it accepts give its values (NaN where it
 gives NaN, e.g. a "mean" over zero total weight), and what it refuses raises a ValueError or
 TypeError naming the argument. "mean" and "sum" return a Python float, "none" an array; arrays
-keep input's float dtype (targets and weights are cast to it). Within each module a loss and its
-gradient share one private ``_*_parts`` helper, so validation is written once.
+keep input's float dtype (targets and weights are cast to it; float16 is computed in float32).
+Within each module a loss and its gradient share one private helper that checks the arguments
+(``_*_parts``; ``_parse`` in cross_entropy), so validation is written once.
 
 - ``mse``: mse_loss
 - ``binary_cross_entropy``: binary_cross_entropy_with_logits

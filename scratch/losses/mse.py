@@ -8,9 +8,8 @@ import warnings
 import numpy as np
 
 from scratch._validation import check_array
-from scratch.autograd import unbroadcast
 from scratch.losses._reduction import check_reduction, reduce, reduce_grad
-from scratch.numerics import silent
+from scratch.numerics import silent, unbroadcast
 
 
 def _mse_parts(input, target, reduction):
