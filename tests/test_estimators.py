@@ -264,7 +264,7 @@ def test_setting_coef_and_intercept_changes_predictions_as_in_scikit_learn(cls):
     coef, intercept = np.zeros_like(estimator.coef_), np.ones_like(estimator.intercept_)
     estimator.coef_, estimator.intercept_ = coef, intercept
     decision = estimator.predict(X) if cls is LinearRegressionEstimator else estimator.decision_function(X)
-    np.testing.assert_allclose(decision, np.full_like(decision, 1 if cls is not SoftmaxRegressionEstimator else 0))
+    np.testing.assert_allclose(decision, np.ones_like(decision))  # z = 0·x + 1 (three logits for softmax)
     estimator.coef_[...] = 1.0  # a view: writing into it reaches the model too
     assert np.all(estimator.model_.params["W"] == 1.0)
     with pytest.raises(ValueError, match=r"coef_ must have the fitted shape"):
