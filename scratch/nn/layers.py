@@ -103,9 +103,10 @@ class Linear(_Layer):
 
     def _check_input(self, x):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
+            advice = " If x holds samples of one feature, use x.reshape(-1, 1)." if x.ndim == 1 else ""
             raise ValueError(
                 f"{self!r} expects x of shape (*, {self.in_features}), e.g. (N, {self.in_features}) or "
-                f"({self.in_features},); got x of shape {x.shape}."
+                f"({self.in_features},); got x of shape {x.shape}.{advice}"
             )
         return as_dtype(x, self.dtype, "x")
 
