@@ -13,80 +13,41 @@ the fitted model in ``model_``, where every formula stays: ``fit`` runs ``scratc
 drivers on the model's ``loss_grad``; predictions read the model's outputs and its criterion.
 
     solver="lbfgs"  minimise L + ‖W‖² / (2·C·Σw) (classifiers: scikit-learn's LogisticRegression(C))
-                    or L + α·‖w‖² / Σw (regressor: Ridge(alpha); alpha=0 is plain least squares),
-                    L the (weighted) mean loss, biases unpenalised: ``fit_lbfgs``, full batch.
+                    or L + α·‖w‖² / Σw (regressor: Ridge(alpha)), L the (weighted) mean loss,
+                    biases unpenalised: ``fit_lbfgs``, full batch. The regressor with alpha=0 is
+                    solved exactly instead, as scikit-learn's LinearRegression: lstsq's minimum-norm
+                    w on the centred data (the one answer also when N ≤ D), b = ȳ − x̄·w.
     solver="sgd"    the lecture's loop ``fit``: SGD(lr, momentum, weight_decay), epochs,
                     batch_size, shuffled by random_state.
+
+Fitted, ``coef_`` and ``intercept_`` are views of the model's parameters in scikit-learn's layout:
+writing into them, or assigning them, changes what predict returns, as in scikit-learn. The
+model's dtype is X's float dtype (float32 stays float32) unless ``dtype`` is given.
 
 scikit-learn is optional (``pip install scratch[sklearn]``): when it is importable the estimators
 are its BaseEstimator and mixins, with its tags, NotFittedError and warnings; without it a
 minimal stand-in gives get_params, set_params and an unweighted score.
 """
 
-import inspect
 import warnings
 
 import numpy as np
 import scipy.sparse
 
+from scratch._estimator_base import (  # scikit-learn's, or a stand-in without it
+    BaseEstimator,
+    ClassifierMixin,
+    ConvergenceWarning,
+    DataConversionWarning,
+    NotFittedError,
+    RegressorMixin,
+)
 from scratch._validation import check_array, check_choice, check_dtype, check_number, check_sample_weight, check_seed
-from scratch.metrics import accuracy, r2_score
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
 from scratch.optim import SGD
 from scratch.training import fit, fit_lbfgs
 
 __all__ = ["LinearRegressionEstimator", "LogisticRegressionEstimator", "SoftmaxRegressionEstimator", "NotFittedError"]
-
-try:
-    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-    from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
-except ImportError:  # the stand-in: the same names, as little as the estimators need
-
-    class NotFittedError(ValueError, AttributeError):
-        """A method that needs a fitted estimator was called before ``fit``."""
-
-    class ConvergenceWarning(UserWarning):
-        """L-BFGS stopped before the gradient reached ``tol``."""
-
-    class DataConversionWarning(UserWarning):
-        """y was given as a column (N, 1) and read as (N,)."""
-
-    class BaseEstimator:
-        """get_params/set_params over the ``__init__`` arguments, as scikit-learn's."""
-
-        def get_params(self, deep=True):
-            names = [name for name in inspect.signature(type(self).__init__).parameters if name != "self"]
-            return {name: getattr(self, name) for name in names}
-
-        def set_params(self, **params):
-            valid = self.get_params()
-            for name, value in params.items():
-                if name not in valid:
-                    raise ValueError(f"Invalid parameter {name!r} for {type(self).__name__}; valid: {sorted(valid)}.")
-                setattr(self, name, value)
-            return self
-
-        def __repr__(self):
-            return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
-
-    class _StandInScore:
-        def score(self, X, y, sample_weight=None):
-            """scratch.metrics' accuracy (classifiers) or R² (regressor) of predict(X) against y."""
-            if sample_weight is not None:
-                raise TypeError("score(sample_weight=...) needs scikit-learn's metrics: pip install scikit-learn.")
-            return self._metric(y, self.predict(X))
-
-    def _label_accuracy(y, predictions):
-        """accuracy over labels of any kind (strings too): scratch.metrics' on their codes in one list."""
-        y = np.asarray(y)
-        _, codes = np.unique(np.concatenate([y, predictions]), return_inverse=True)
-        return accuracy(codes[: len(y)], codes[len(y) :])
-
-    class ClassifierMixin(_StandInScore):
-        _metric = staticmethod(_label_accuracy)
-
-    class RegressorMixin(_StandInScore):
-        _metric = staticmethod(r2_score)
 
 
 class _Estimator(BaseEstimator):
@@ -94,11 +55,12 @@ class _Estimator(BaseEstimator):
 
     solver: "lbfgs" (with tol, max_iter and the penalty C or alpha) or "sgd" (with lr, epochs,
     batch_size, momentum, weight_decay; shuffled by random_state). dtype: the model's, float32 or
-    float64. Fitted: model_ (the scratch model), n_features_in_, n_iter_, coef_, intercept_.
+    float64, or None: X's (float32 X gives a float32 model, any other X float64), as scikit-learn.
+    Fitted: model_ (the scratch model), n_features_in_, n_iter_, coef_, intercept_.
     """
 
     def __init__(self, *, solver="lbfgs", tol=1e-4, max_iter=1000, lr=0.1, epochs=50, batch_size=32,
-                 momentum=0.0, weight_decay=0.0, random_state=None, dtype=np.float64):
+                 momentum=0.0, weight_decay=0.0, random_state=None, dtype=None):
         self.solver, self.tol, self.max_iter = solver, tol, max_iter
         self.lr, self.epochs, self.batch_size = lr, epochs, batch_size
         self.momentum, self.weight_decay = momentum, weight_decay
@@ -107,12 +69,16 @@ class _Estimator(BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Learn the model from X: (N, D) and y: (N,); sample_weight: (N,) ≥ 0 or None. Returns self."""
         check_choice(self.solver, "solver", ("lbfgs", "sgd"))
-        dtype, seed = check_dtype(self.dtype), check_seed(self.random_state, "random_state")
-        X = self._check_X(X, reset=True)
+        dtype = None if self.dtype is None else check_dtype(self.dtype)
+        seed = check_seed(self.random_state, "random_state")
+        X = self._check_X(X, reset=True)  # float32 or float64
         y = self._check_targets(_column_or_1d(y, type(self).__name__))
         w = None if sample_weight is None else check_sample_weight(sample_weight, len(X))
-        model = self._new_model(X.shape[1], dtype)
-        if self.solver == "lbfgs":
+        model = self._new_model(X.shape[1], X.dtype if dtype is None else dtype)
+        if self.solver == "lbfgs" and self._exact():
+            _least_squares(model, X, y, w)
+            self.n_iter_ = 1
+        elif self.solver == "lbfgs":
             result = fit_lbfgs(model, X, y, l2=self._l2(len(X) if w is None else w.sum()), tol=self.tol,
                                max_iter=self.max_iter, sample_weight=w)
             if not result.success:
@@ -156,17 +122,55 @@ class _Estimator(BaseEstimator):
                                  "appropriate arguments before using this estimator.")
         return self.model_
 
+    def _exact(self):
+        """True where fit solves in closed form instead of by L-BFGS (the regressor with alpha=0)."""
+        return False
+
     @property
     def coef_(self):
-        """The model's weights in scikit-learn's layout: (D,) regressor, (1, D) binary, (K, D) per class."""
-        weight = self._fitted_model().state_dict()["weight"]
-        return weight[0] if isinstance(self, RegressorMixin) else weight
+        """The model's weights in scikit-learn's layout, a live view of W: (D,) regressor, (1, D) binary,
+        (K, D) per class (W is (D,) or (D, K))."""
+        W = self._fitted_model().params["W"]
+        return W if isinstance(self, RegressorMixin) else (W[None, :] if W.ndim == 1 else W.T)
+
+    @coef_.setter
+    def coef_(self, value):
+        _write_into(self.coef_, value, "coef_")
 
     @property
     def intercept_(self):
-        """The model's biases: a float (regressor), (1,) binary, (K,) per class."""
-        bias = self._fitted_model().state_dict()["bias"]
-        return bias[0] if isinstance(self, RegressorMixin) else bias
+        """The model's biases: a number (regressor), (1,) binary, (K,) per class (live views of b)."""
+        b = self._fitted_model().params["b"]
+        return b[()] if isinstance(self, RegressorMixin) else b.reshape(-1)
+
+    @intercept_.setter
+    def intercept_(self, value):
+        _write_into(self._fitted_model().params["b"].reshape(np.shape(self.intercept_)), value, "intercept_")
+
+
+def _write_into(live, value, name):
+    """Copy ``value`` into the live parameter view ``live`` after checking its shape and values."""
+    value = check_array(value, name)
+    if value.shape != live.shape:
+        raise ValueError(f"{name} must have the fitted shape {live.shape}; got shape {value.shape}.")
+    live[...] = value
+
+
+def _least_squares(model, X, y, w):
+    """Set the model's w, b to scikit-learn's LinearRegression: with x̄, ȳ the (weighted) means,
+    w = lstsq(√s ⊙ (X − x̄), √s ⊙ (y − ȳ)), the minimum-norm minimiser, and b = ȳ − x̄·w (in float64).
+    Singular values below max(N, D)·ε of the largest count as 0 (NumPy's rcond): centring leaves one at
+    ~1e-16 when N ≤ D, which would otherwise add a large, arbitrary component to w."""
+    import scipy.linalg  # here, on first use
+
+    s = np.ones(len(X)) if w is None else w.astype(np.float64)
+    X, y = X.astype(np.float64), y.astype(np.float64)
+    x_mean, y_mean = np.average(X, axis=0, weights=s), np.average(y, weights=s)
+    root = np.sqrt(s)
+    cutoff = max(X.shape) * np.finfo(np.float64).eps
+    coef = scipy.linalg.lstsq((X - x_mean) * root[:, None], (y - y_mean) * root, cond=cutoff)[0]
+    model.params["W"][...] = coef
+    model.params["b"][...] = y_mean - x_mean @ coef
 
 
 def _objects_as_floats(a):
@@ -193,10 +197,13 @@ class LinearRegressionEstimator(RegressorMixin, _Estimator):
     """
 
     def __init__(self, *, alpha=0.0, solver="lbfgs", tol=1e-4, max_iter=1000, lr=0.01, epochs=50, batch_size=32,
-                 momentum=0.0, weight_decay=0.0, random_state=None, dtype=np.float64):
+                 momentum=0.0, weight_decay=0.0, random_state=None, dtype=None):
         super().__init__(solver=solver, tol=tol, max_iter=max_iter, lr=lr, epochs=epochs, batch_size=batch_size,
                          momentum=momentum, weight_decay=weight_decay, random_state=random_state, dtype=dtype)
         self.alpha = alpha
+
+    def _exact(self):
+        return check_number(self.alpha, "alpha", low=0) == 0
 
     def _l2(self, total_weight):
         """fit_lbfgs's l2 for Ridge's α‖w‖² on the loss Σwₙ(ŷₙ − yₙ)², divided by Σw."""
@@ -218,7 +225,7 @@ class _Classifier(ClassifierMixin, _Estimator):
     """Labels of any kind → classes_ and indices 0…K−1; predictions map back through classes_."""
 
     def __init__(self, *, C=1.0, solver="lbfgs", tol=1e-4, max_iter=1000, lr=0.1, epochs=50, batch_size=32,
-                 momentum=0.0, weight_decay=0.0, random_state=None, dtype=np.float64):
+                 momentum=0.0, weight_decay=0.0, random_state=None, dtype=None):
         super().__init__(solver=solver, tol=tol, max_iter=max_iter, lr=lr, epochs=epochs, batch_size=batch_size,
                          momentum=momentum, weight_decay=weight_decay, random_state=random_state, dtype=dtype)
         self.C = C

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scratch import losses, models
-from scratch._validation import check_array, check_choice, check_seed
+from scratch._validation import check_array, check_choice, check_number, check_seed
 from scratch.autograd import Tensor
 from scratch.losses import REDUCTIONS
 from scratch.numerics import softmax
@@ -87,6 +87,7 @@ def numerical_gradient(f, x, eps=1e-6):
     f: x → float (it may read x through a closure, e.g. a model parameter); x: float array.
     Returns float64 of x's shape; error O(ε²) + O(machine ε·|f|/ε) — about 1e-10 in float64.
     """
+    check_number(eps, "eps", low=0, low_open=True)  # a step of 0 would divide by 0, inf or NaN poison every entry
     grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):
         original = x[index]
@@ -187,6 +188,7 @@ def check_model_gradients(model, X, y, *, eps=1e-6, use_torch=True):
     against finite differences only. X: (N, …) samples; y: (N,).
     Check float64 models: finite differences in float32 are only good to ~1e-3.
     """
+    check_number(eps, "eps", low=0, low_open=True)
     _, closed = model.loss_grad(X, y)  # also validates X and y
     gradients = {key: {"closed": np.asarray(grad)} for key, grad in closed.items()}
     if isinstance(model, models.AffineModel):
@@ -224,6 +226,7 @@ def check_loss_gradients(name, input, target, *, eps=1e-6, use_torch=True, **opt
     For reduction='none' the gradient checked is that of the sum, as ``<name>_grad`` returns.
     """
     check_choice(name, "name", LOSS_NAMES)
+    check_number(eps, "eps", low=0, low_open=True)
     input = check_array(input, "input").copy()  # finite differences perturb it
     loss, loss_grad = getattr(losses, name), getattr(losses, name + "_grad")
     target_dtype = np.int64 if name == "cross_entropy" and np.ndim(target) == 1 else input.dtype

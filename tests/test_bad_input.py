@@ -104,7 +104,7 @@ MODELS = [
 NETWORKS = [
     case("Sequential-no-layers", Sequential, ValueError, "layer"),
     case("Linear-in_features-0", Linear, ValueError, "in_features", in_features=0, out_features=2),
-    case("Linear.forward-x-1d", Linear(3, 2).forward, ValueError, "x", x=X_1D),
+    case("Linear.forward-x-0d", Linear(3, 2).forward, ValueError, "x", x=np.float64(1.0)),  # (in,) is an unbatched sample, as in torch
     case("Sequential.forward-x-nan", Sequential(Linear(3, 2)).forward, ValueError, "x", x=X_NAN),
     case("Softmax-dim-float", Softmax, TypeError, "dim", dim=0.5),
     case("MSELoss-reduction-unknown", MSELoss, ValueError, "reduction", reduction="avg"),

@@ -98,7 +98,7 @@ def test_python_dash_m_scratch_help_states_the_splits_and_the_input_rule():
 # ---- the model parser reads the classes' declarations ------------------------------------------
 def test_model_and_layer_names_come_from_the_classes():
     assert tasks.MODEL_NAMES == ("linear", "logistic", "softmax")
-    assert set(tasks.ACTIVATIONS) == {"relu", "sigmoid", "softmax"}
+    assert set(tasks.ACTIVATIONS) == {"relu", "sigmoid", "softmax", "tanh"}  # every activation layer of scratch.nn
     task = tasks.load_task("iris")
     net = tasks.parse_sequential("dense:8,relu,dense,softmax", 4, 3, seed=0)
     assert [type(layer).__name__ for layer in net.layers] == ["Linear", "ReLU", "Linear", "Softmax"]

@@ -254,3 +254,40 @@ def test_without_scikit_learn_a_stand_in_gives_params_fit_predict_and_score():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert 0.95 <= float(result.stdout) <= 1
+
+
+# ---- scikit-learn's conventions: writable coef_, X's dtype, the minimum-norm least squares --------
+@pytest.mark.parametrize("cls", CLASSES)
+def test_setting_coef_and_intercept_changes_predictions_as_in_scikit_learn(cls):
+    X, y = iris_data(binary=cls is not SoftmaxRegressionEstimator, standardize=True)
+    estimator = cls().fit(X, y)
+    coef, intercept = np.zeros_like(estimator.coef_), np.ones_like(estimator.intercept_)
+    estimator.coef_, estimator.intercept_ = coef, intercept
+    decision = estimator.predict(X) if cls is LinearRegressionEstimator else estimator.decision_function(X)
+    np.testing.assert_allclose(decision, np.ones_like(decision))  # z = 0·x + 1 (three logits for softmax)
+    estimator.coef_[...] = 1.0  # a view: writing into it reaches the model too
+    assert np.all(estimator.model_.params["W"] == 1.0)
+    with pytest.raises(ValueError, match=r"coef_ must have the fitted shape"):
+        estimator.coef_ = np.ones(7)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_the_model_dtype_follows_x_unless_dtype_is_given(cls):
+    X, y = iris_data(binary=cls is LinearRegressionEstimator, standardize=True)
+    assert cls().fit(X.astype(np.float32), y).coef_.dtype == np.float32
+    assert cls().fit(X.astype(np.int64), y).coef_.dtype == np.float64
+    assert cls(dtype="float64").fit(X.astype(np.float32), y).coef_.dtype == np.float64
+
+
+@needs_sklearn
+@pytest.mark.parametrize("weighted", [False, True])
+def test_alpha_zero_is_scikit_learns_minimum_norm_least_squares_also_when_n_is_at_most_d(weighted):
+    from sklearn.linear_model import LinearRegression as SklearnLinearRegression
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 10)), rng.normal(size=6)
+    w = rng.integers(0, 4, 6).astype(float) if weighted else None
+    ours, theirs = LinearRegressionEstimator().fit(X, y, w), SklearnLinearRegression().fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-9, atol=1e-12)
+    assert ours.intercept_ == pytest.approx(theirs.intercept_, rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-12)

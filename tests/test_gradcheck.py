@@ -208,3 +208,16 @@ def test_relative_error_is_scale_free_symmetric_and_zero_for_equal_or_zero_gradi
 def test_check_loss_gradients_refuses_an_unknown_loss_naming_the_argument():
     with pytest.raises(ValueError, match="name"):
         check_loss_gradients("hinge_loss", np.zeros(3), np.zeros(3))
+
+
+@pytest.mark.parametrize("eps", [0, 0.0, -1e-6, float("inf"), float("nan")])
+@pytest.mark.parametrize("check", ["numerical_gradient", "check_model_gradients", "check_loss_gradients"])
+def test_every_public_check_refuses_a_step_eps_that_is_not_positive_and_finite(check, eps):
+    calls = {
+        "numerical_gradient": lambda: numerical_gradient(lambda x: float(np.sum(x**2)), np.ones(3), eps=eps),
+        "check_model_gradients": lambda: check_model_gradients(
+            LinearRegression(2), np.ones((3, 2)), np.ones(3), eps=eps, use_torch=False),
+        "check_loss_gradients": lambda: check_loss_gradients("mse_loss", np.ones(3), np.zeros(3), eps=eps),
+    }
+    with pytest.raises(ValueError, match=r"eps must be (a number > 0|finite); got"):
+        calls[check]()

@@ -24,6 +24,7 @@ from scratch.nn import (
     Sequential,
     Sigmoid,
     Softmax,
+    Tanh,
 )
 from scratch.preprocessing import ScalePixels, Standardize
 from tests.test_layers import matrices, seeds, sizes
@@ -41,14 +42,15 @@ def to_torch(module, torch, twins=None):
         if isinstance(module, Sequential):
             twin = torch.nn.Sequential(*[to_torch(child, torch, twins) for child in module])
         elif isinstance(module, Linear):
-            twin = torch.nn.Linear(module.in_features, module.out_features, dtype=torch.float64)
+            twin = torch.nn.Linear(module.in_features, module.out_features, bias=module.bias is not None,
+                                   dtype=torch.float64)
             with torch.no_grad():
-                twin.weight.copy_(torch.from_numpy(module.weight))
-                twin.bias.copy_(torch.from_numpy(module.bias))
+                for name, value in module.params.items():
+                    getattr(twin, name).copy_(torch.from_numpy(value))
         elif isinstance(module, Softmax):
             twin = torch.nn.Softmax(dim=module.dim)
         else:
-            twin = {ReLU: torch.nn.ReLU, Sigmoid: torch.nn.Sigmoid}[type(module)]()
+            twin = {ReLU: torch.nn.ReLU, Sigmoid: torch.nn.Sigmoid, Tanh: torch.nn.Tanh}[type(module)]()
         twins[id(module)] = twin
     return twins[id(module)]
 
@@ -189,6 +191,68 @@ def test_sequential_names_and_repr_match_torch():
     assert [name for name, _ in net.named_parameters()] == list(net.params)
     assert repr(net) == repr(reference)
     assert len(net) == 5 and isinstance(net[1], ReLU) and len(net[:-1]) == 4 and net[:-1][0] is net[0]
+
+
+def test_children_are_modules_each_once_and_named_children_their_pairs_as_in_torch():
+    torch = pytest.importorskip("torch")
+    shared = Linear(3, 3, seed=0)
+    net = Sequential(shared, ReLU(), shared, Sequential(Linear(3, 2, seed=1), Tanh()))
+    reference = to_torch(net, torch)
+    assert [type(m).__name__ for m in net.children()] == [type(m).__name__ for m in reference.children()]
+    assert [m is shared for m in net.children()] == [True, False, False]
+    assert [name for name, _ in net.named_children()] == [name for name, _ in reference.named_children()] == ["0", "1", "3"]
+    assert list(net.state_dict()) == list(reference.state_dict())  # the state dict keeps both names of a shared layer
+    assert list(Linear(2, 2).children()) == [] and list(ReLU().named_children()) == []
+
+
+def test_append_insert_extend_and_add_follow_torch_and_keep_checking_the_widths():
+    torch = pytest.importorskip("torch")
+    l1, l2, l3, act = Linear(2, 3, seed=0), Linear(3, 3, seed=1), Linear(3, 4, seed=2), Tanh()
+    net = Sequential(l1)
+    assert net.append(l2) is net and net.insert(-1, ReLU()) is net and net.extend([act, l3]) is net
+    assert [type(m).__name__ for m in net] == ["Linear", "ReLU", "Linear", "Tanh", "Linear"]
+    both = Sequential(l1) + Sequential(l2, act)
+    assert [m for m in both] == [l1, l2, act] and len(Sequential(l1)) == 1  # + makes a new one
+    grown = Sequential(l1)
+    grown += Sequential(l2)
+    assert list(grown) == [l1, l2]
+    reference = to_torch(net, torch)
+    x = np.random.default_rng(0).normal(size=(5, 2))
+    np.testing.assert_allclose(net(x), reference(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
+    assert list(net.params) == list(reference.state_dict())
+    with pytest.raises(ValueError, match="the widths must chain"):
+        net.append(Linear(5, 1))
+    assert len(net) == 5  # a refused change leaves the Sequential as it was
+    with pytest.raises(IndexError, match=r"index must be an integer in \[-5, 5\]"):
+        net.insert(-6, ReLU())
+    with pytest.raises(TypeError, match="layer 5 must be a scratch.nn layer"):
+        net.append([ReLU()])
+    with pytest.raises(TypeError, match="extend takes a Sequential or a list of layers"):
+        net.extend(ReLU())
+    with pytest.raises(ValueError, match="add operator supports only objects of Sequential class"):
+        net + ReLU()
+
+
+@pytest.mark.parametrize("shape", [(4,), (0, 4), (2, 3, 4), (2, 1, 3, 4)], ids=str)
+def test_batch_dimensions_are_flattened_in_forward_and_backward_as_torch_does(shape):
+    """Linear takes (*, in_features) — one unbatched sample, N = 0, (N, T, in) — activations any shape."""
+    torch = pytest.importorskip("torch")
+    net = Sequential(Linear(4, 5, seed=0), Tanh(), Linear(5, 3, bias=False, seed=1), Softmax(dim=-1))
+    reference = to_torch(net, torch)
+    rng = np.random.default_rng(1)
+    x, upstream = rng.normal(size=shape), rng.normal(size=shape[:-1] + (3,))
+    out, grads = torch_output_and_grads(reference, torch, x, upstream)
+    np.testing.assert_allclose(net.forward(x), out, rtol=1e-12, atol=1e-15)
+    ours = net.backward(upstream)
+    assert list(ours) == list(grads) == ["0.weight", "0.bias", "2.weight"]
+    for name, grad in ours.items():
+        np.testing.assert_allclose(grad, grads[name], rtol=1e-10, atol=1e-14)
+    first = net[0]
+    first.forward(x)
+    x_torch = torch.from_numpy(x).requires_grad_()
+    g_out = rng.normal(size=shape[:-1] + (5,))
+    (reference[0](x_torch) * torch.from_numpy(g_out)).sum().backward()
+    np.testing.assert_allclose(first.backward(g_out), x_torch.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def test_params_are_the_live_arrays_so_sgd_updates_the_layers():
@@ -488,7 +552,7 @@ def regression_network():
             ValueError,
             r"layer 2 \(Linear with in_features=3\) cannot follow layer 0 \(Linear with out_features=2\)",
         ),
-        (lambda: Sequential(Linear(3, 2)).forward(np.ones((2, 4))), ValueError, r"x of shape \(N, 3\)"),
+        (lambda: Sequential(Linear(3, 2)).forward(np.ones((2, 4))), ValueError, r"x of shape \(\*, 3\)"),
         (lambda: Sequential(Linear(3, 2)).backward(np.ones((2, 2))), RuntimeError, "forward"),
         (lambda: Sequential.from_config({"layer": []}), ValueError, "layers"),
         (lambda: MSELoss(reduction="avg"), ValueError, "reduction"),

@@ -36,6 +36,9 @@ EXAMPLES = {
         nn.Linear(3, 3, seed=6, dtype=dtype), nn.Softmax(dim=-1),
     ),
     "shared-layer": shared_layer_net,
+    "no-bias-tanh": lambda dtype: nn.Sequential(
+        nn.Linear(4, 3, bias=False, seed=12, dtype=dtype), nn.Tanh(), nn.Linear(3, 2, seed=13, dtype=dtype)
+    ),
     "cross-entropy": lambda dtype: nn.Network(
         nn.Sequential(nn.Linear(4, 3, seed=7, dtype=dtype), nn.Softmax()),
         nn.CrossEntropyLoss(weight=np.array([1.0, 2.0, 0.5]), ignore_index=255, label_smoothing=0.1),
@@ -240,7 +243,7 @@ def test_save_refuses_what_is_not_a_module_or_would_not_load(tmp_path):
 
 def test_numpy_integers_in_a_config_are_stored_as_json_numbers(tmp_path):
     save(nn.Sequential(nn.Linear(np.int64(3), np.int32(2), seed=0)), tmp_path / "net.npz")
-    assert load(tmp_path / "net.npz")[0].config() == {"in_features": 3, "out_features": 2, "dtype": "float64"}
+    assert load(tmp_path / "net.npz")[0].config() == {"in_features": 3, "out_features": 2, "bias": True, "dtype": "float64"}
 
 
 def test_save_refuses_a_directory_or_fifo_at_the_target_and_names_the_users_path(tmp_path):

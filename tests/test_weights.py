@@ -106,3 +106,15 @@ def test_non_finite_weights_are_not_exported(tmp_path):
     with pytest.raises(ValueError, match=r"2.bias hold NaN or inf"):
         export_safetensors(network, tmp_path / "nan.safetensors")
     assert not (tmp_path / "nan.safetensors").exists()
+
+
+def test_a_network_with_a_bias_free_layer_round_trips_through_torch_and_the_npz(tmp_path):
+    network = Network(Sequential(Linear(4, 6, bias=False, seed=0), ReLU(), Linear(6, 3, seed=1)), CrossEntropyLoss())
+    export_safetensors(network, tmp_path / "mlp.safetensors")
+    module = torch.nn.Sequential(torch.nn.Linear(4, 6, bias=False), torch.nn.ReLU(), torch.nn.Linear(6, 3)).double()
+    module.load_state_dict(safetensors_torch.load_file(tmp_path / "mlp.safetensors"))  # strict: no "0.bias"
+    np.testing.assert_allclose(module(torch.from_numpy(X)).detach().numpy(), network.forward(X), rtol=1e-12)
+    scratch.persistence.save(network, tmp_path / "mlp.npz")
+    loaded = scratch.persistence.load(tmp_path / "mlp.npz")
+    assert list(loaded.state_dict()) == ["0.weight", "2.weight", "2.bias"]
+    np.testing.assert_array_equal(loaded.forward(X), network.forward(X))

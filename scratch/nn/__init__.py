@@ -16,12 +16,12 @@ The lecture's two stacks (section 6)::
 """
 
 from scratch.nn.container import Sequential
-from scratch.nn.layers import Linear, ReLU, Sigmoid, Softmax
+from scratch.nn.layers import Linear, ReLU, Sigmoid, Softmax, Tanh
 from scratch.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
 from scratch.nn.module import Module
 from scratch.nn.network import Network
 
 __all__ = [
-    "Module", "Linear", "ReLU", "Sigmoid", "Softmax", "Sequential",
+    "Module", "Linear", "ReLU", "Sigmoid", "Tanh", "Softmax", "Sequential",
     "Loss", "MSELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Network",
 ]

@@ -8,9 +8,11 @@ child and call, so a layer used twice keeps both calls; ``_backward`` sums the g
 of a parameter reached more than once within that pass, as PyTorch's autograd does.
 """
 
+import numbers
+
 import numpy as np
 
-from scratch.nn.layers import _Layer
+from scratch.nn.layers import _Layer, as_dtype
 from scratch.nn.module import Module
 
 
@@ -21,7 +23,7 @@ def _is_layer(module):
 
 
 class Sequential(_Layer):
-    """Layers applied in order, as ``torch.nn.Sequential``; x: (N, in_features) → output of the last.
+    """Layers applied in order, as ``torch.nn.Sequential``; x: (*, in_features) → output of the last.
 
     ``params`` holds the live arrays of every layer ("0.weight" is (out, in)), so
     ``SGD(net.params, lr)`` updates the layers. Consecutive widths must chain (activations
@@ -34,7 +36,7 @@ class Sequential(_Layer):
         for index, layer in enumerate(layers):
             if not _is_layer(layer):
                 raise TypeError(
-                    f"layer {index} must be a scratch.nn layer (Linear, ReLU, Sigmoid, Softmax, Sequential "
+                    f"layer {index} must be a scratch.nn layer (Linear, ReLU, Sigmoid, Tanh, Softmax, Sequential "
                     f"or a Module with _forward/_backward); got {type(layer).__name__}."
                 )
         self.layers = list(layers)  # _Layer.__init__ is skipped: params is a property over the layers
@@ -71,7 +73,7 @@ class Sequential(_Layer):
         return next((w for w in widths if w is not None), None)
 
     # ---- the module protocol ------------------------------------------------------------
-    def children(self):
+    def _submodules(self):
         return [(str(index), layer) for index, layer in enumerate(self.layers)]
 
     def _own_parameters(self):
@@ -113,9 +115,9 @@ class Sequential(_Layer):
     # ---- forward and backward -----------------------------------------------------------
     def _check_input(self, x):
         width = self.in_features
-        if width is not None and (x.ndim != 2 or x.shape[1] != width):
-            raise ValueError(f"Sequential expects x of shape (N, {width}); got x of shape {x.shape}.")
-        return x.astype(self.dtype, copy=False)
+        if width is not None and (x.ndim == 0 or x.shape[-1] != width):
+            raise ValueError(f"Sequential expects x of shape (*, {width}), e.g. (N, {width}); got x of shape {x.shape}.")
+        return as_dtype(x, self.dtype, "x")
 
     def _forward(self, x):
         """y = fₖ(… f₀(x)), and the tape [ctx₀, …, ctxₖ] of each child's call."""
@@ -157,6 +159,42 @@ class Sequential(_Layer):
             return Sequential(*self.layers[index])
         return self.layers[index]
 
+    # ---- changing the list: PyTorch's methods, each layer, width and dtype checked again -----
+    def _set_layers(self, layers):
+        """Self holding ``layers``, after the checks of ``Sequential(*layers)``; unchanged if they fail."""
+        checked = Sequential(*layers)
+        self.layers, self.dtype, self._ctx = checked.layers, checked.dtype, None
+        return self
+
+    def append(self, module):
+        """Add ``module`` at the end; returns self."""
+        return self._set_layers([*self.layers, module])
+
+    def insert(self, index, module):
+        """Put ``module`` before position ``index`` (−len ≤ index ≤ len, negative from the end); returns self."""
+        n = len(self.layers)
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not -n <= index <= n:
+            raise IndexError(f"index must be an integer in [{-n}, {n}] for a Sequential of {n} layers; got {index!r}.")
+        index = int(index) + n if index < 0 else int(index)
+        return self._set_layers([*self.layers[:index], module, *self.layers[index:]])
+
+    def extend(self, sequential):
+        """Add every layer of ``sequential`` (a Sequential or a list of layers) at the end; returns self."""
+        if isinstance(sequential, Module) and not isinstance(sequential, Sequential):
+            raise TypeError(f"extend takes a Sequential or a list of layers; got {sequential!r} (append adds one layer).")
+        return self._set_layers([*self.layers, *sequential])
+
+    def __add__(self, other):
+        """A new Sequential of self's layers, then other's (the same layer objects)."""
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other).__name__} is given.")
+        return Sequential(*self.layers, *other.layers)
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other).__name__} is given.")
+        return self.extend(other)
+
     def __len__(self):
         return len(self.layers)
 
@@ -165,5 +203,5 @@ class Sequential(_Layer):
 
     def __repr__(self):
         """PyTorch's layout: one "(index): layer" line each, a nested Sequential indented."""
-        lines = [f"({name}): {layer!r}".replace("\n", "\n  ") for name, layer in self.children()]
+        lines = [f"({name}): {layer!r}".replace("\n", "\n  ") for name, layer in self._submodules()]
         return "Sequential(\n" + "".join(f"  {line}\n" for line in lines) + ")"

@@ -1,4 +1,4 @@
-"""Layers with a hand-written backward: Linear, ReLU, Sigmoid, Softmax.
+"""Layers with a hand-written backward: Linear, ReLU, Sigmoid, Tanh, Softmax.
 
 Each layer is written twice over, as ``torch.autograd.Function`` is:
   _forward(x)               → (y, ctx): the output and what backward needs (no checks);
@@ -6,11 +6,15 @@ Each layer is written twice over, as ``torch.autograd.Function`` is:
 A ``Sequential`` keeps one ctx per call, so a layer used twice in one pass accumulates
 both uses' gradients, as in PyTorch. The public ``forward(x)``/``backward(g)`` check their
 input, keep the ctx of the last call on the layer and store ``layer.grads`` (keyed like
-``layer.params``, replaced by every backward). Shapes: x (N, in) → (N, out) for Linear;
-activations keep the shape. Every layer keeps its float dtype (float32 stays float32).
+``layer.params``, replaced by every backward). Shapes, as PyTorch's: x (*, in) → (*, out) for
+Linear — (N, in), one unbatched sample (in,), (N, T, in), also N = 0 — the batch dimensions
+flattened into rows for the same closed form; activations take any shape and keep it. Every
+layer keeps its float dtype (float32 stays float32); an input beyond its range is refused.
 
 Derivations, step by step: docs/lecture/derivations.md#4-the-linear-layer and #5-relu-sigmoid-and-softmax-layers
 """
+
+import os
 
 import numpy as np
 
@@ -28,7 +32,7 @@ class _Layer(Module):
         self.params, self.grads = {}, {}
 
     def forward(self, x):
-        x = self._check_input(check_array(x, "x"))
+        x = self._check_input(check_array(x, "x", allow_empty=True))
         y, ctx = self._forward(x)
         self._ctx = (y.shape, y.dtype, ctx)
         return y
@@ -43,7 +47,7 @@ class _Layer(Module):
         if self._ctx is None:
             raise RuntimeError(f"{type(self).__name__}: call forward(x) before backward(grad_out).")
         shape, dtype, ctx = self._ctx
-        g = check_array(grad_out, "grad_out").astype(dtype, copy=False)
+        g = as_dtype(check_array(grad_out, "grad_out", allow_empty=True), dtype, "grad_out")
         if g.shape != shape:
             raise ValueError(
                 f"{type(self).__name__}: grad_out must have the shape of the last forward output {shape}; "
@@ -61,22 +65,25 @@ class _Layer(Module):
 class Linear(_Layer):
     """A dense layer y = x Wᵀ + b with PyTorch's names, layout and default initialisation.
 
-    weight: (out_features, in_features), bias: (out_features,), both drawn from
-    uniform(−1/√in_features, 1/√in_features) — what torch's kaiming_uniform_(a=√5) reduces to.
+    weight: (out_features, in_features), bias: (out_features,) (none with bias=False), both drawn
+    from uniform(−1/√in_features, 1/√in_features) — what torch's kaiming_uniform_(a=√5) reduces to.
     ``seed`` is an int, a numpy Generator (share one across layers) or None (fresh entropy).
+    A weight larger than the machine's memory is refused before anything is allocated.
     """
 
-    def __init__(self, in_features, out_features, *, seed=None, dtype=np.float64):
+    def __init__(self, in_features, out_features, bias=True, *, seed=None, dtype=np.float64):
         super().__init__()
         self.in_features = check_number(in_features, "in_features", low=1, integer=True)
         self.out_features = check_number(out_features, "out_features", low=1, integer=True)
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"bias must be True or False; got {bias!r}.")
         self.dtype = check_dtype(dtype)
+        check_fits_in_memory(self)
         rng = check_seed(seed)
         bound = 1 / np.sqrt(in_features)
-        self.params = {
-            "weight": rng.uniform(-bound, bound, (out_features, in_features)).astype(self.dtype),
-            "bias": rng.uniform(-bound, bound, out_features).astype(self.dtype),
-        }
+        self.params = {"weight": rng.uniform(-bound, bound, (out_features, in_features)).astype(self.dtype)}
+        if bias:
+            self.params["bias"] = rng.uniform(-bound, bound, out_features).astype(self.dtype)
 
     @property
     def weight(self):
@@ -84,33 +91,74 @@ class Linear(_Layer):
 
     @property
     def bias(self):
-        return self.params["bias"]
+        """The bias (out_features,), or None for Linear(…, bias=False), as in PyTorch."""
+        return self.params.get("bias")
 
     def config(self):
-        return {"in_features": self.in_features, "out_features": self.out_features, "dtype": self.dtype.name}
+        return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias is not None,
+                "dtype": self.dtype.name}
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias=True"
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
     def _check_input(self, x):
-        x = check_array(x, "x", ndim=2)  # a 1-D x gets scikit-learn's reshape advice
-        if x.shape[1] != self.in_features:
-            raise ValueError(f"{self!r} expects x of shape (N, {self.in_features}); got x of shape {x.shape}.")
-        return x.astype(self.dtype, copy=False)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            advice = " If x holds samples of one feature, use x.reshape(-1, 1)." if x.ndim == 1 else ""
+            raise ValueError(
+                f"{self!r} expects x of shape (*, {self.in_features}), e.g. (N, {self.in_features}) or "
+                f"({self.in_features},); got x of shape {x.shape}.{advice}"
+            )
+        return as_dtype(x, self.dtype, "x")
 
     def _forward(self, x):
-        """y = x Wᵀ + b.  x: (N, in_features) → y: (N, out_features)."""
-        y = x @ self.weight.T
-        y += self.bias
-        return y, x
+        """y = x Wᵀ + b.  x: (*, in_features) → y: (*, out_features), rows = the batch dimensions flattened."""
+        rows = x.reshape(-1, self.in_features)
+        y = rows @ self.weight.T
+        if self.bias is not None:
+            y += self.bias
+        return y.reshape(x.shape[:-1] + (self.out_features,)), (rows, x.shape)
 
-    def _backward(self, x, g, need_input_grad=True):
-        """∂L/∂W = gᵀx (out, in),  ∂L/∂b = Σₙ g (out,),  ∂L/∂x = g W (N, in);  g = ∂L/∂y (N, out).
+    def _backward(self, ctx, g, need_input_grad=True):
+        """∂L/∂W = gᵀx (out, in),  ∂L/∂b = Σₙ g (out,),  ∂L/∂x = g W (N, in);  g = ∂L/∂y (N, out),
+        N the rows of x and g with their batch dimensions flattened.
 
         ∂L/∂x is skipped (None) when nothing needs it, e.g. for the first layer of a network.
         """
-        grads = {"weight": g.T @ x, "bias": g.sum(axis=0)}
-        return (g @ self.weight if need_input_grad else None), grads
+        x, shape = ctx
+        g = g.reshape(-1, self.out_features)
+        grads = {"weight": g.T @ x}
+        if self.bias is not None:
+            grads["bias"] = g.sum(axis=0)
+        return ((g @ self.weight).reshape(shape) if need_input_grad else None), grads
+
+
+def check_fits_in_memory(layer):
+    """Refuse a Linear whose weight, in_features·out_features·itemsize bytes, exceeds the machine's memory."""
+    needed = layer.in_features * layer.out_features * layer.dtype.itemsize
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): numpy's MemoryError stays the guard
+        return
+    if needed > memory:
+        raise ValueError(
+            f"Linear(in_features={layer.in_features}, out_features={layer.out_features}) needs "
+            f"in_features·out_features·{layer.dtype.itemsize} = {needed:,} bytes for its {layer.dtype} weight, "
+            f"more than this machine's memory ({memory:,} bytes). Use fewer features."
+        )
+
+
+def as_dtype(x, dtype, name):
+    """x (finite) cast to the float ``dtype``; refused, naming its range, where the cast would overflow."""
+    if x.dtype == dtype:
+        return x
+    with np.errstate(over="ignore"):
+        converted = x.astype(dtype)
+    if not np.isfinite(converted).all():
+        raise ValueError(
+            f"{name} holds values up to {np.abs(x).max():g} in magnitude, beyond the range of the layer's "
+            f"{dtype} (largest {np.finfo(dtype).max:g}). Scale the input or use a float64 layer."
+        )
+    return converted
 
 
 class ReLU(_Layer):
@@ -136,6 +184,18 @@ class Sigmoid(_Layer):
         return g * s * (1 - s), {}
 
 
+class Tanh(_Layer):
+    """tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ), elementwise; any shape."""
+
+    def _forward(self, x):
+        t = np.tanh(x)
+        return t, t
+
+    def _backward(self, t, g, need_input_grad=True):
+        """∂L/∂x = g·(1 − t²),  t = tanh(x)."""
+        return g * (1 - t * t), {}
+
+
 class Softmax(_Layer):
     """softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ) along ``dim`` (the class axis)."""
 
@@ -150,12 +210,12 @@ class Softmax(_Layer):
         return f"dim={self.dim}"
 
     def _check_input(self, x):
-        if not -x.ndim <= self.dim < x.ndim:
+        if not -max(x.ndim, 1) <= self.dim < max(x.ndim, 1):  # a scalar takes dim 0 or −1, as in PyTorch
             raise ValueError(f"{self!r}: dim is out of range for x of shape {x.shape}.")
         return x
 
     def _forward(self, x):
-        s = softmax(x, axis=self.dim)
+        s = softmax(np.atleast_1d(x), axis=self.dim).reshape(x.shape)
         return s, s
 
     def _backward(self, s, g, need_input_grad=True):
@@ -163,4 +223,5 @@ class Softmax(_Layer):
 
         Not g·s(1 − s): softmax couples the classes, ∂sᵢ/∂xⱼ = sᵢ(δᵢⱼ − sⱼ).
         """
-        return s * (g - np.sum(g * s, axis=self.dim, keepdims=True)), {}
+        s1, g1 = np.atleast_1d(s), np.atleast_1d(g)
+        return (s1 * (g1 - np.sum(g1 * s1, axis=self.dim, keepdims=True))).reshape(s.shape), {}

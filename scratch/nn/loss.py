@@ -48,10 +48,14 @@ class Loss(Module, abstract=True):
     # the others read one output column as (N,). Classifiers predict classes and score an accuracy.
     kind = "regression"
     score_name, score_key = "R²", "r2"  # the score's name as printed and as run.json records it
+    array_option_ndim = None  # the ndim allowed for weight, pos_weight: any (they broadcast), or CrossEntropyLoss's 1
 
     def __init__(self, **options):
         super().__init__()
         check_choice(options["reduction"], "reduction", losses.REDUCTIONS)
+        for key in ARRAY_OPTIONS:  # checked here, named, not at the first call deep in NumPy
+            if options.get(key) is not None:
+                options[key] = check_array(options[key], key, ndim=self.array_option_ndim)
         self.options = options
         self._last_call = None
 
@@ -176,6 +180,7 @@ class CrossEntropyLoss(Loss):
     function, gradient = staticmethod(losses.cross_entropy), staticmethod(losses.cross_entropy_grad)
     function_and_gradient = staticmethod(losses.cross_entropy_and_grad)
     head, kind, score_name, score_key = Softmax, "multiclass", "accuracy", "accuracy"
+    array_option_ndim = 1  # weight: one per class (C,)
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         check_number(ignore_index, "ignore_index", integer=True)

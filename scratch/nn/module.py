@@ -3,7 +3,8 @@
 What every module declares, so that nothing else keeps a list of module types:
   params            its parameters, name → live float array (optimizers update them in place;
                     a container's ``params`` holds all of its children's, as "0.weight");
-  children()        its direct sub-modules, (name, module) pairs;
+  named_children()  its direct sub-modules as (name, module) pairs, each module once;
+  children()        the same sub-modules, without their names (PyTorch's pair of methods);
   config()          its constructor settings, JSON-able; ``from_config`` rebuilds it;
   state_dict()      its parameters under PyTorch's key names and layouts.
 
@@ -27,9 +28,23 @@ class Module:
             Module.registry[cls.__name__] = cls
 
     # ---- structure ----------------------------------------------------------------------
-    def children(self):
-        """Direct sub-modules as (name, module) pairs; a leaf has none."""
+    def _submodules(self):
+        """Every (name, direct sub-module) slot, a module used twice under both names (torch's ``_modules``)."""
         return ()
+
+    def named_children(self):
+        """(name, module) for each direct sub-module, a module held twice only under its first name,
+        as PyTorch's; a leaf has none."""
+        seen = set()
+        for name, module in self._submodules():
+            if id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self):
+        """The direct sub-modules, each once, as PyTorch's (``named_children`` gives their names too)."""
+        for _, module in self.named_children():
+            yield module
 
     def _own_parameters(self):
         """This module's own parameters, not its children's: ``params`` for a leaf, {} for a container."""
@@ -39,7 +54,7 @@ class Module:
         """(name, array) for own params, then each child's as "<child>.<name>"; repeats kept."""
         for name, p in self._own_parameters().items():
             yield prefix + name, p
-        for child_name, child in self.children():
+        for child_name, child in self._submodules():
             yield from child._all_parameters(f"{prefix}{child_name}.")
 
     def named_parameters(self):
