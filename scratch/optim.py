@@ -71,6 +71,7 @@ class SGD:
         self.nesterov = bool(nesterov)
         self.maximize = bool(maximize)
         self._momentum_buffers = [None] * len(self._params)  # b, one per parameter, from the first step
+        self.steps_taken = 0  # a scheduler stepped before the first update warns, as PyTorch's
 
     @property
     def lr(self):
@@ -145,13 +146,16 @@ class SGD:
                     b += (1 - tau) * d
                 d = d + mu * b if self.nesterov else b
             theta -= self._lr * d
+        self.steps_taken += 1
 
 
 class _Scheduler:
     """torch.optim.lr_scheduler's protocol: ``step()`` once per epoch sets ``optimizer.lr``.
 
-    η_e is a closed form of the epoch e = ``last_epoch`` (0 at construction) and the
-    optimizer's lr at construction η₀ (``base_lr``); ``get_last_lr()`` → [η_e], one group.
+    Each ``step()`` moves to epoch e = ``last_epoch`` + 1 and sets η_e from the optimizer's current
+    lr η_(e−1) by the scheduler's recursive ("chainable") form, as PyTorch's ``step()`` does, so
+    that two schedulers on one optimizer compose (each scales the lr the other left). Alone, the
+    recursion gives the closed form in each class docstring (η₀: the lr at construction, ``base_lr``).
     """
 
     def __init__(self, optimizer):
@@ -160,43 +164,53 @@ class _Scheduler:
         self.optimizer, self.base_lr, self.last_epoch = optimizer, optimizer.lr, 0
 
     def step(self):
-        """Move to the next epoch: optimizer.lr ← η_(last_epoch + 1)."""
+        """Move to the next epoch: optimizer.lr ← next_lr(optimizer.lr, last_epoch + 1)."""
+        if getattr(self.optimizer, "steps_taken", None) == 0:
+            warnings.warn(
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`: call `optimizer.step()` first, "
+                "then `lr_scheduler.step()`; otherwise the first value of the learning-rate schedule is skipped.",
+                UserWarning,
+                stacklevel=2,
+            )
         self.last_epoch += 1
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+        self.optimizer.lr = self.next_lr(self.optimizer.lr, self.last_epoch)
 
     def get_last_lr(self):
         return [self.optimizer.lr]
 
 
 class StepLR(_Scheduler):
-    """η_e = η₀ · γ^⌊e / step_size⌋ (``torch.optim.lr_scheduler.StepLR``)."""
+    """η_e = η₀ · γ^⌊e / step_size⌋ (``torch.optim.lr_scheduler.StepLR``): η_e = γ·η_(e−1) when step_size divides e."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
         self.step_size = check_number(step_size, "step_size", low=1, integer=True)
-        self.gamma = check_number(gamma, "gamma", low=0)
+        self.gamma = float(check_number(gamma, "gamma", low=0))
         super().__init__(optimizer)
 
-    def lr_at(self, epoch):
-        try:
-            return self.base_lr * self.gamma ** (epoch // self.step_size)
-        except OverflowError:
-            raise ValueError(f"{self!r}: gamma^{epoch // self.step_size} overflows at epoch {epoch}.") from None
+    def next_lr(self, lr, epoch):
+        return lr * self.gamma if epoch % self.step_size == 0 else lr
 
     def __repr__(self):
         return f"StepLR(step_size={self.step_size}, gamma={self.gamma})"
 
 
 class CosineAnnealingLR(_Scheduler):
-    """η_e = η_min + (η₀ − η_min)·(1 + cos(π·e / T_max)) / 2 (``torch.optim.lr_scheduler.CosineAnnealingLR``)."""
+    """η_e = η_min + (η₀ − η_min)·(1 + cos(π·e / T_max)) / 2 (``torch.optim.lr_scheduler.CosineAnnealingLR``).
+
+    Recursively, as PyTorch steps it: η_e − η_min = (η_(e−1) − η_min)·(1 + cos(πe/T)) / (1 + cos(π(e−1)/T)),
+    and at the trough's restart (e − 1 − T divisible by 2T) η_e = η_(e−1) + (η₀ − η_min)·(1 − cos(π/T)) / 2.
+    """
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
         self.T_max = check_number(T_max, "T_max", low=1, integer=True)
         self.eta_min = _check_non_negative(eta_min, "eta_min", "minimum learning rate")
         super().__init__(optimizer)
 
-    def lr_at(self, epoch):
-        cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
-        return self.eta_min + (self.base_lr - self.eta_min) * cosine
+    def next_lr(self, lr, epoch):
+        T, low = self.T_max, self.eta_min
+        if (epoch - 1 - T) % (2 * T) == 0:
+            return lr + (self.base_lr - low) * (1 - math.cos(math.pi / T)) / 2
+        return (1 + math.cos(math.pi * epoch / T)) / (1 + math.cos(math.pi * (epoch - 1) / T)) * (lr - low) + low
 
     def __repr__(self):
         return f"CosineAnnealingLR(T_max={self.T_max}, eta_min={self.eta_min})"

@@ -1,5 +1,6 @@
 """scratch.optim.SGD and the schedules against torch.optim, plus argument checks."""
 
+import warnings
 import itertools
 
 import numpy as np
@@ -186,7 +187,7 @@ def lr_trajectories(torch, make, epochs=20, base_lr=0.3):
         ours_lrs.append(ours_opt.lr)
         torch_lrs.append(torch_opt.param_groups[0]["lr"])
         np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-10, atol=1e-14)
-        torch_opt.step()
+        torch_opt.step(), ours_opt.step([np.zeros(1)])
         ours.step(), theirs.step()
     return ours_lrs, torch_lrs
 
@@ -211,6 +212,7 @@ def test_a_scheduler_sets_the_optimizers_lr_at_each_step():
     optimizer = SGD([np.zeros(1)], lr=1.0)
     scheduler = CosineAnnealingLR(optimizer, T_max=2)
     assert (scheduler.last_epoch, optimizer.lr, scheduler.get_last_lr()) == (0, 1.0, [1.0])
+    optimizer.step([np.zeros(1)])
     scheduler.step()
     assert (scheduler.last_epoch, optimizer.lr) == (1, pytest.approx(0.5))
     scheduler.step()
@@ -224,10 +226,49 @@ def test_a_scheduler_sets_the_optimizers_lr_at_each_step():
         (lambda: StepLR(SGD([np.zeros(1)], 0.1), 2.5), "step_size must be an integer"),
         (lambda: CosineAnnealingLR(SGD([np.zeros(1)], 0.1), 10, eta_min=-1), "Invalid minimum learning rate"),
         (lambda: CosineAnnealingLR(0.1, 10), "optimizer must be an optimizer"),
-        (lambda: [s.step() for s in [StepLR(SGD([np.zeros(1)], 0.1), 1, gamma=1e300)] for _ in "12"], "gamma.* overflows"),
+        (lambda: [s.step() for s in [StepLR(SGD([np.zeros(1)], 0.1), 1, gamma=1e300)] for _ in "12"], "lr must be finite"),
         (lambda: StepLR(SGD([np.zeros(1)], 10.0), 1, gamma=1e308).step(), "lr must be finite"),
     ],
 )
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`")
 def test_schedulers_reject_bad_arguments(make, message):
     with pytest.raises((ValueError, TypeError), match=message):
         make()
+
+
+@pytest.mark.parametrize("epochs", [12, 31])
+def test_two_schedulers_on_one_optimizer_compose_as_in_torch(epochs):
+    """Each scheduler scales the lr the other left (PyTorch's chainable step), not its own closed form."""
+    torch = pytest.importorskip("torch")
+    ours_opt = SGD([np.zeros(1)], lr=0.3)
+    torch_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.3)
+    ours = [StepLR(ours_opt, 4, 0.5), CosineAnnealingLR(ours_opt, T_max=5, eta_min=0.01)]
+    theirs = [torch.optim.lr_scheduler.StepLR(torch_opt, 4, 0.5),
+              torch.optim.lr_scheduler.CosineAnnealingLR(torch_opt, T_max=5, eta_min=0.01)]
+    ours_lrs, torch_lrs = [], []
+    for _ in range(epochs):
+        ours_opt.step([np.zeros(1)]), torch_opt.step()
+        for scheduler in ours + theirs:
+            scheduler.step()
+        ours_lrs.append(ours_opt.lr)
+        torch_lrs.append(torch_opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(ours_lrs, torch_lrs, rtol=1e-12)
+    alone = SGD([np.zeros(1)], lr=0.3)
+    cosine_alone = CosineAnnealingLR(alone, T_max=5, eta_min=0.01)
+    for _ in range(epochs):
+        alone.step([np.zeros(1)]), cosine_alone.step()
+    assert alone.lr != pytest.approx(ours_lrs[-1])  # the step schedule left its mark
+
+
+def test_a_scheduler_stepped_before_the_optimizer_warns_as_torch_does():
+    torch = pytest.importorskip("torch")
+    torch_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.3)
+    with pytest.warns(UserWarning, match=r"lr_scheduler.step\(\)` before `optimizer.step\(\)`"):
+        torch.optim.lr_scheduler.StepLR(torch_opt, 1).step()
+    optimizer = SGD([np.zeros(1)], lr=0.3)
+    with pytest.warns(UserWarning, match=r"lr_scheduler.step\(\)` before `optimizer.step\(\)`"):
+        StepLR(optimizer, 1).step()
+    optimizer.step([np.zeros(1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        StepLR(optimizer, 1).step()
