@@ -10,8 +10,6 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from scratch._files import write_atomically
 from scratch._validation import check_array, check_features, check_labels, check_number, check_same_length
@@ -26,6 +24,8 @@ MISTAKE_COLOR, CORRECT_COLOR = "tab:red", "black"  # show_grid's captions
 def new_figure(width, height, margins=None):
     """A figure laid out by matplotlib's constrained layout, or with fixed ``margins`` (left, bottom, right,
     top, gap between columns; inches), which saves that layout's ≈ 0.1 s per figure where the text is known."""
+    from matplotlib.figure import Figure  # here, not at the top: importing scratch costs no matplotlib
+
     if margins is None:
         return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     fig = Figure(figsize=(width, height), dpi=DPI)
@@ -120,6 +120,8 @@ def plot_weight_templates(W, class_names=None, *, image_shape=(28, 28), path=Non
     names = _class_names(class_names, n_classes)
     n_cols = min(n_classes, 5)
     n_rows = -(-n_classes // n_cols)
+    from matplotlib.figure import Figure  # imported when drawing (see new_figure)
+
     fig = Figure(figsize=(2.2 * n_cols + 1, 2.4 * n_rows + 0.6), dpi=DPI)
     fig.suptitle(f"Learned weight templates: column k of W reshaped to {height} × {width}")
     limit = float(np.abs(W).max()) or 1.0
@@ -231,6 +233,8 @@ def plot_decision_boundary(model, X, y, *, feature_names=("x1", "x2"), class_nam
         ax.scatter(members[:, 0], members[:, 1], marker=marker, color=colour, edgecolors="black",
                    linewidths=0.5, s=30, label=f"{class_names[label]} (y = {label})")
     handles, _ = ax.get_legend_handles_labels()
+    from matplotlib.lines import Line2D  # imported when drawing (see new_figure)
+
     boundary = Line2D([], [], color="black", linewidth=2, label="decision boundary P(y = 1 | x) = 0.5")
     ax.legend(handles=[*handles, boundary], loc="best", fontsize=8)
     ax.set_xlabel(feature_names[0])
@@ -262,6 +266,8 @@ def show_grid(images, labels=None, predictions=None, class_names=None, *, n_cols
     labels = _check_annotations(labels, "labels", n, class_names)
     predictions = _check_annotations(predictions, "predictions", n, class_names)
     n_cols = min(check_number(n_cols, "n_cols", low=1, integer=True), n)
+    from matplotlib.figure import Figure  # imported when drawing (see new_figure)
+
     fig = Figure(figsize=(1.4 * n_cols, 1.6 * math.ceil(n / n_cols)), dpi=DPI)
     vmin, vmax = (0, 255) if images.dtype == np.uint8 else (images.min(), images.max())
     annotated = labels is not None or predictions is not None

@@ -179,9 +179,11 @@ def test_run_monitors_validation_scores_test_once_and_fits_on_train_minus_valida
 
 
 def test_history_figure_says_its_validation_is_held_out_of_training(capsys, tmp_path, monkeypatch):
+    from scratch import plots  # runs imports it only to draw
+
     titles = []
-    real = runs.plots.plot_history
-    monkeypatch.setattr(runs.plots, "plot_history", lambda *a, **kw: titles.append(kw["title"]) or real(*a, **kw))
+    real = plots.plot_history
+    monkeypatch.setattr(plots, "plot_history", lambda *a, **kw: titles.append(kw["title"]) or real(*a, **kw))
     assert run(capsys, "train", "softmax", "--data", "iris", "--epochs", "2", "--quiet", "--out", tmp_path / "r")[0] == 0
     assert "validation: 12 samples held out of the training split" in titles[0]
 
