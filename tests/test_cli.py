@@ -374,3 +374,15 @@ def test_bad_arguments_exit_with_one_line_not_a_traceback(capsys, tmp_path, argv
     assert fragment in err
     assert_one_error_line(err)
     assert not (tmp_path / "r").exists()
+
+
+def test_train_threads_option_reaches_both_fits_and_a_bad_count_is_a_usage_error(capsys, tmp_path, monkeypatch):
+    given = []
+    real = runs.fit
+    monkeypatch.setattr(runs, "fit", lambda *a, **kw: given.append(kw["threads"]) or real(*a, **kw))
+    assert run(capsys, *IRIS, tmp_path / "r", "--threads", "1")[0] == 0
+    assert run(capsys, *IRIS, tmp_path / "s")[0] == 0
+    assert given == [1, 1, None, None]  # the monitored run and the refit; unset: scratch.threads chooses
+    status, _, err = run(capsys, *IRIS, tmp_path / "t", "--threads", "0")
+    assert status == 2 and "--threads" in err
+    assert_one_error_line(err)
