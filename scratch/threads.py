@@ -25,8 +25,8 @@ from scratch._validation import check_number
 
 # Interleaved A/B of a step's two products (X W, Xᵀ G) with one and two OpenBLAS threads on a shared
 # 2-CPU virtual machine (load average 2–3 from other jobs, and again with one busy neighbour process):
-# up to 1.0e8 multiply-adds two threads were 1.7–100 × slower in some rounds and at best 1.9 × faster;
-# from 1.3e8 to 5.4e9 they were 0.87–1.5 × as fast as one (slower in 2 of 12 rows, by ≤ 13 %).
+# up to 1.0e8 multiply-adds two threads were 1.2–100 × slower in 12 of 20 rows and at best 1.9 × faster;
+# from 1.3e8 to 5.4e9 they were 0.87–1.5 × as fast as one (slower in 2 of 14 rows, by ≤ 13 %).
 WORK_PER_THREAD = 2**27  # multiply-adds each thread gets at least: a second thread from 2.7e8 on
 ENV_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")  # set: the user's choice stands
 CGROUP_ROOT = Path("/sys/fs/cgroup")
