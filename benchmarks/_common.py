@@ -61,12 +61,23 @@ def blas_info():
 
 
 def machine_info():
-    """Date, CPU, cores, library versions, BLAS and thread counts, as a JSON-able dict."""
+    """Date, CPU, cores, load, library versions, BLAS and thread counts, as a JSON-able dict.
+
+    cores_usable: the CPUs this process may use (affinity); cores_available: those and the cgroup's
+    CPU quota, as ``scratch.threads`` counts them; load: the 1-minute load average when asked.
+    """
+    from scratch import threads
+
+    explicit = threads.explicit_setting()  # set: fit leaves the BLAS pool as the environment made it
     info = {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cores_available": threads.available_cpus(),
+        "cgroup_quota": threads.cgroup_quota(),
+        "load": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        "thread_setting": f"{explicit[0]}={explicit[1]} (environment)" if explicit else "chosen by scratch.threads",
         "python": platform.python_version(),
         "numpy": np.__version__,
         "blas": blas_info(),
@@ -89,9 +100,11 @@ def describe_machine(info):
                                    for b in info["blas"]))
     lines = [
         f"- date: {info['date']}",
-        f"- CPU: {info['cpu']}, {info['cores']} cores ({info['cores_usable']} usable)",
+        f"- CPU: {info['cpu']}, {info['cores']} cores ({info['cores_usable']} usable, {info['cores_available']} "
+        f"available with the cgroup quota {info['cgroup_quota'] or 'none'}); load average {info['load']}",
         f"- Python {info['python']}, NumPy {info['numpy']}, BLAS: {blas}",
     ]
+    lines.append(f"- BLAS threads in scratch's training: {info['thread_setting']}")
     if "torch" in info:
         lines.append(f"- torch {info['torch']} (CPU, {info['torch_threads']} threads: default, not set)")
     if "sklearn" in info:
@@ -99,6 +112,13 @@ def describe_machine(info):
     if info["openblas_env"]:
         lines.append(f"- environment: {info['openblas_env']}")
     return "\n".join(lines)
+
+
+def table_context(info, neighbours=0, threads=None, load=None):
+    """A line under each table: the machine, the load (busy neighbours, load average) and the thread setting."""
+    blas = ", ".join(dict.fromkeys(f"{b['library']} {b['version']}" for b in info["blas"]))
+    return (f"_machine: {info['cpu']}, {info['cores_available']} cores available, {blas}; load: {neighbours} busy "
+            f"neighbour processes started (load average {info['load'] if load is None else load}); threads: {threads or info['thread_setting']}_")
 
 
 def optional_import(name):
@@ -204,10 +224,11 @@ def goal(text, measured, met):
     return {"goal": text, "measured": measured, "met": bool(met)}
 
 
-def write_report(name, out_dir, config, tables, extra=None):
+def write_report(name, out_dir, config, tables, extra=None, contexts=None):
     """Print and save a run: ``<out>/<name>.json`` (config, machine, tables, extra) and ``<name>.md``.
 
-    tables: {title: list of row dicts}. Returns the JSON-able dict that was written.
+    tables: {title: list of row dicts}; contexts: {title: (neighbours, threads)} for ``table_context``
+    (default: no neighbours, the process's thread setting). Returns the JSON-able dict that was written.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -215,7 +236,8 @@ def write_report(name, out_dir, config, tables, extra=None):
     result = {"benchmark": name, "config": config, "machine": info, "tables": tables, **(extra or {})}
     text = [f"# {name}", "", describe_machine(info), ""]
     for title, rows in tables.items():
-        text += [f"## {title}", "", markdown_table(rows) if rows else "(nothing measured)", ""]
+        context = table_context(info, *(contexts or {}).get(title, ()))
+        text += [f"## {title}", "", context, "", markdown_table(rows) if rows else "(nothing measured)", ""]
     markdown = "\n".join(text)
     print(markdown)
     (out_dir / f"{name}.md").write_text(markdown)

@@ -10,7 +10,6 @@ also writes it as a PNG of figsize × ``plots.DPI`` pixels.
 """
 
 import numpy as np
-from matplotlib.patches import Circle, FancyBboxPatch
 
 from scratch import numerics, plots
 from scratch.autograd import topological_order
@@ -34,6 +33,8 @@ def _canvas(xlim, ylim, title, scale=1.0):
 
 def _node(ax, xy, text, *, leaf=False, color="white"):
     """A circle (an operation, a neuron) or a rounded box (an input tensor) with ``text`` inside."""
+    from matplotlib.patches import Circle, FancyBboxPatch  # imported when drawing: scratch imports no matplotlib
+
     if leaf:
         ax.add_patch(FancyBboxPatch((xy[0] - RADIUS, xy[1] - RADIUS * 0.8), 2 * RADIUS, 1.6 * RADIUS,
                                     boxstyle="round,pad=0.05", fc="#e8f0fb", ec="black"))
@@ -173,6 +174,8 @@ def _connect(ax, inputs, outputs, box):
             for _, b in drawn_out:
                 _arrow(ax, a, b, color="0.55", lw=0.6)
         return
+    from matplotlib.patches import FancyBboxPatch  # imported when drawing (see _node)
+
     ys = [xy[1] for _, xy in drawn_out]
     middle = (inputs[drawn_out[0][0]][0] + drawn_out[0][1][0]) / 2
     ax.add_patch(FancyBboxPatch((middle - 0.45, min(ys) - 0.4), 0.9, max(ys) - min(ys) + 0.8,

@@ -35,6 +35,7 @@ from scratch._validation import (
 )
 from scratch.optim import SGD
 from scratch.preprocessing import infer_transform
+from scratch.threads import limit_for
 
 
 @runtime_checkable
@@ -227,6 +228,7 @@ def fit(
     validation_data=None,
     verbose=False,
     sample_weight=None,
+    threads=None,
 ):
     """Train ``model`` by minibatch SGD, in place, and return its per-epoch ``History``.
 
@@ -237,6 +239,7 @@ def fit(
     shuffle: a fresh permutation per epoch from ``check_seed(seed)``; the last partial batch
     is kept unless ``drop_last`` (as PyTorch's DataLoader). validation_data: (X_val, y_val), raw.
     sample_weight: (N,) ≥ 0, or None; each batch's slice (rescaled to mean 1 over X) goes to loss_grad.
+    threads: BLAS threads for the loop; None chooses them (``scratch.threads``) unless the environment sets them.
     Raises TrainingDiverged when a batch loss is NaN or inf.
     """
     check_number(epochs, "epochs", low=1, integer=True)
@@ -250,21 +253,22 @@ def fit(
         val_model, X_val, y_val = _check_validation_data(model, validation_data)  # model's params, X_val prepared
     rng = check_seed(seed)
     batches, history = _Batches((X, y) if w is None else (X, y, w), batch_size), History()
-    for epoch in range(epochs):
-        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-        start = time.perf_counter()
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
-            train_loss = _run_epoch(model, optimizer, batches(order, n_steps), epoch)
-        history.seconds.append(time.perf_counter() - start)
-        history.train_loss.append(train_loss)
-        history.lr.append(optimizer.lr)
-        if scheduler is not None:
-            scheduler.step()
-        if validation_data is not None:
-            history.val_loss.append(float(val_model.loss(X_val, y_val)))
-            history.val_score.append(float(val_model.score(X_val, y_val)))
-        if verbose:
-            print(_progress_line(history, epoch, epochs, model), flush=True)
+    with limit_for(threads, model.params, batch_size):  # BLAS threads: scratch.threads
+        for epoch in range(epochs):
+            order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+            start = time.perf_counter()
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
+                train_loss = _run_epoch(model, optimizer, batches(order, n_steps), epoch)
+            history.seconds.append(time.perf_counter() - start)
+            history.train_loss.append(train_loss)
+            history.lr.append(optimizer.lr)
+            if scheduler is not None:
+                scheduler.step()
+            if validation_data is not None:
+                history.val_loss.append(float(val_model.loss(X_val, y_val)))
+                history.val_score.append(float(val_model.score(X_val, y_val)))
+            if verbose:
+                print(_progress_line(history, epoch, epochs, model), flush=True)
     return history
 
 
@@ -289,7 +293,7 @@ def _progress_line(history, epoch, epochs, model):
 
 
 # ---- the full-batch optimum ------------------------------------------------------------------
-def fit_lbfgs(model, X, y, *, l2=0.0, tol=1e-10, max_iter=10_000, sample_weight=None):
+def fit_lbfgs(model, X, y, *, l2=0.0, tol=1e-10, max_iter=10_000, sample_weight=None, threads=None):
     """Minimise the model's full-batch loss plus an L2 term with L-BFGS-B: what SGD should approach.
 
         minimise over θ:  J(θ) = L(θ; X, y) + (l2 / 2)·Σ ‖W‖²      (biases are not penalised)
@@ -301,10 +305,12 @@ def fit_lbfgs(model, X, y, *, l2=0.0, tol=1e-10, max_iter=10_000, sample_weight=
     found, starting from their current values. Stops when every |∂J/∂θᵢ| ≤ tol; ``success`` is
     False when float64 allows no further progress. Returns scipy's ``OptimizeResult``: ``fun`` = J,
     ``jac`` = ∇J, ``x`` = θ flattened in ``model.params`` order, ``success``, ``message``, ``nit``.
+    threads: BLAS threads, as for ``fit`` (the products here have all N rows).
     """
     check_number(l2, "l2", low=0)
     check_number(tol, "tol", low=0, low_open=True)
     check_number(max_iter, "max_iter", low=1, integer=True)
     X, y, w = _check_training_data(model, X, y, sample_weight)
     _with_transform(model, X)
-    return lbfgs.minimize(*prepared_once(model, X), y, w, l2=l2, tol=tol, max_iter=max_iter)
+    with limit_for(threads, model.params, len(X)):  # BLAS threads: scratch.threads
+        return lbfgs.minimize(*prepared_once(model, X), y, w, l2=l2, tol=tol, max_iter=max_iter)

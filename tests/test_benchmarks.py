@@ -237,3 +237,76 @@ def test_the_fused_numpy_epoch_is_the_same_math_as_scratchs_fit(bench):
     np.testing.assert_allclose(W, model.params["W"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(b, model.params["b"], rtol=1e-5, atol=1e-6)
     assert np.abs(W).max() > 0.01  # the epoch moved the weights
+
+
+# ---- BLAS threads and busy neighbours (threads.py); goal rows read every row ---------------------------
+def _thread_row(dataset, model, batch, neighbours, scratch_s, best=None):
+    best = scratch_s if best is None else best
+    return {"dataset": dataset, "model": model, "batch": batch, "neighbours": neighbours, "scratch_s": scratch_s,
+            "1thr_s": best, "2thr_s": 2 * best, "scratch/best": scratch_s / best}
+
+
+def test_threads_goals_read_every_recipe_not_only_mnists(bench):
+    """MNIST's rows alone meet both goals; the Fashion-MNIST and MLP rows do not, and the goals say so."""
+    threads = bench("threads")
+    rows = [_thread_row("mnist", "softmax", 128, 0, 1.0), _thread_row("mnist", "softmax", 128, 1, 1.2),
+            _thread_row("fashion-mnist", "softmax", 128, 0, 1.0), _thread_row("fashion-mnist", "softmax", 128, 1, 5.0),
+            _thread_row("mnist", "dense:128,relu,dense", 64, 0, 2.0, best=1.0),
+            _thread_row("mnist", "dense:128,relu,dense", 64, 1, 2.4)]
+    threads.with_quiet_ratio(rows)
+    assert [r["vs_quiet"] for r in rows] == [1.0, 1.2, 1.0, 5.0, 1.0, pytest.approx(1.2)]
+    mnist_softmax = {g["goal"].split(" (")[0]: g for g in threads.goals(rows[:2])}
+    assert all(g["met"] for g in mnist_softmax.values())
+    goals = {g["goal"].split(" (")[0]: g for g in threads.goals(rows)}
+    at_128 = goals["one busy neighbour: s/epoch ≤ 1.6 × quiet at batch 128"]
+    assert at_128["measured"] == 5.0 and at_128["met"] is False
+    assert goals["one busy neighbour: s/epoch ≤ 1.6 × quiet at batch 64"]["met"] is True
+    quiet = goals["quiet: scratch's s/epoch within 5% of the best thread count"]
+    assert quiet["measured"] == 2.0 and quiet["met"] is False
+
+
+def test_softmax_threads_goal_reads_both_data_sets(bench):
+    softmax = bench("softmax_mnist")
+    rows = [{"dataset": "mnist", "batch": b, "chosen/best": 1.0} for b in (32, 256)]
+    assert softmax.threads_goals(rows)[0]["met"] is True
+    (goal,) = softmax.threads_goals(rows + [{"dataset": "fashion-mnist", "batch": 32, "chosen/best": 1.3}])
+    assert goal["measured"] == 1.3 and goal["met"] is False
+    assert softmax.threads_goals([]) == []
+
+
+def test_busy_neighbours_run_during_the_block_and_are_stopped_after(bench, monkeypatch):
+    threads = bench("threads")
+    monkeypatch.setattr(threads, "SETTLE_S", 0)
+    started = []
+    real = threads.subprocess.Popen
+    monkeypatch.setattr(threads.subprocess, "Popen", lambda *a, **k: started.append(real(*a, **k)) or started[-1])
+    with threads.busy_neighbours(2):
+        assert len(started) == 2 and all(p.poll() is None for p in started)
+    assert all(p.poll() is not None for p in started)
+
+
+def test_recipes_are_named_as_on_the_command_line(bench):
+    parse = bench("threads").parse_recipe
+    assert parse("mnist:dense:128,relu,dense:64") == ("mnist", "dense:128,relu,dense", 64)
+    assert parse("fashion-mnist:softmax:128") == ("fashion-mnist", "softmax", 128)
+
+
+def test_threads_quick_measures_every_setting_quiet_and_loaded_and_states_the_conditions(bench, tmp_path,
+                                                                                         mnist_available):
+    result = run_quick_md(bench, "threads", tmp_path, "--recipes", "mnist:softmax:64", "--neighbours", "0", "1")
+    tables = result["tables"]
+    assert [r["neighbours"] for r in tables["s/epoch with 0 busy neighbours"]] == [0]
+    (loaded,) = tables["s/epoch with 1 busy neighbours"]
+    assert loaded["chosen"] == 1 and loaded["scratch_s"] > 0 and loaded["1thr_s"] > 0 and loaded["2thr_s"] > 0
+    assert loaded["vs_quiet"] == loaded["scratch_s"] / tables["s/epoch with 0 busy neighbours"][0]["scratch_s"]
+    assert [g["goal"].split(" (")[0] for g in tables["goals"]] == [
+        "one busy neighbour: s/epoch ≤ 1.6 × quiet at batch 64", "quiet: scratch's s/epoch within 5% of the best thread count"]
+    text = (tmp_path / "threads.md").read_text()
+    assert "load: 1 busy neighbour processes started" in text and "cores available" in text
+    assert result["machine"]["cores_available"] >= 1
+
+
+def run_quick_md(bench, name, tmp_path, *extra):
+    """Like run_quick, for scripts that draw no figure."""
+    bench(name).main(["--quick", "--out", str(tmp_path), *extra])
+    return json.loads((tmp_path / f"{name}.json").read_text())

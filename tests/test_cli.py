@@ -180,9 +180,11 @@ def test_run_monitors_validation_scores_test_once_and_fits_on_train_minus_valida
 
 
 def test_history_figure_says_its_validation_is_held_out_of_training(capsys, tmp_path, monkeypatch):
+    from scratch import plots  # runs imports it only to draw
+
     titles = []
-    real = runs.plots.plot_history
-    monkeypatch.setattr(runs.plots, "plot_history", lambda *a, **kw: titles.append(kw["title"]) or real(*a, **kw))
+    real = plots.plot_history
+    monkeypatch.setattr(plots, "plot_history", lambda *a, **kw: titles.append(kw["title"]) or real(*a, **kw))
     assert run(capsys, "train", "softmax", "--data", "iris", "--epochs", "2", "--quiet", "--out", tmp_path / "r")[0] == 0
     assert "validation: 12 samples held out of the training split" in titles[0]
 
@@ -414,3 +416,15 @@ def test_bad_arguments_exit_with_one_line_not_a_traceback(capsys, tmp_path, argv
     assert fragment in err
     assert_one_error_line(err)
     assert not (tmp_path / "r").exists()
+
+
+def test_train_threads_option_reaches_both_fits_and_a_bad_count_is_a_usage_error(capsys, tmp_path, monkeypatch):
+    given = []
+    real = runs.fit
+    monkeypatch.setattr(runs, "fit", lambda *a, **kw: given.append(kw["threads"]) or real(*a, **kw))
+    assert run(capsys, *IRIS, tmp_path / "r", "--threads", "1")[0] == 0
+    assert run(capsys, *IRIS, tmp_path / "s")[0] == 0
+    assert given == [1, 1, None, None]  # the monitored run and the refit; unset: scratch.threads chooses
+    status, _, err = run(capsys, *IRIS, tmp_path / "t", "--threads", "0")
+    assert status == 2 and "--threads" in err
+    assert_one_error_line(err)

@@ -36,6 +36,24 @@ def test_help_leaves_numpy_scipy_and_matplotlib_unimported(argv):
     assert "usage: scratch" in out
 
 
+def test_importing_scratch_and_what_scratch_train_imports_loads_no_matplotlib():
+    modules = "scratch, scratch.cli.runs, scratch.plots, scratch.diagrams, scratch.cli.figures, scratch.estimators"
+    out = run_python(f"import sys, {modules}; scratch.fit, scratch.SGD; "
+                     "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'PIL')))")
+    assert out.strip() == "[]"
+
+
+def test_train_reports_its_metrics_before_matplotlib_is_imported_to_draw(tmp_path):
+    """The results come first; the figures still land in the run folder (renamed into place after them)."""
+    out = run_python(
+        "import sys; from scratch.cli.runs import train_run; seen = []; "
+        f"run = train_run('softmax', 'iris', {str(tmp_path / 'r')!r}, overrides={{'epochs': 2}}, verbose=False, "
+        "report=lambda run: seen.append((sorted(run['metrics']), 'matplotlib' in sys.modules))); "
+        "print(seen, 'matplotlib' in sys.modules, run['figures'])")
+    assert out.strip() == "[(['test', 'train', 'validation'], False)] True ['history.png', 'confusion.png']"
+    assert {p.name for p in (tmp_path / "r").iterdir()} == {"model.npz", "run.json", "history.png", "confusion.png"}
+
+
 def test_the_package_exports_load_on_first_use_and_dir_lists_them():
     assert run_python("import sys, scratch; print('numpy' in sys.modules)").strip() == "False"
     from scratch import fit
@@ -97,3 +115,4 @@ def test_train_says_what_it_does_while_the_figures_are_drawn(capsys, tmp_path):
     lines = capsys.readouterr().out.splitlines()
     drawing = next(i for i, line in enumerate(lines) if line.startswith("drawing the figures into"))
     assert drawing < next(i for i, line in enumerate(lines) if line.startswith("trained in"))
+    assert next(i for i, line in enumerate(lines) if line.startswith("test (30 samples)")) < drawing

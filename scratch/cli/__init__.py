@@ -104,6 +104,9 @@ def build_parser():
     train.add_argument("--out", help=f"output folder (default: {DEFAULT_OUT})")
     train.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     train.add_argument("--quiet", action="store_true", help="no per-epoch progress lines")
+    train.add_argument("--threads", type=_positive(int), metavar="N",
+                       help="BLAS threads for training (default: chosen from the products' size and the free CPUs, "
+                            "or OPENBLAS_NUM_THREADS etc. when set)")
 
     evaluate = _command(commands, "evaluate", run_evaluate, "score a saved run on its test split")
     evaluate.add_argument("run", help="folder written by 'scratch train'")
@@ -180,10 +183,14 @@ def run_train(args):
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "momentum", "schedule", "dtype")}
     run = train_run(args.model, args.data, out, overrides=overrides, weight_decay=args.weight_decay,
                     seed=args.seed, features=args.features, positive_class=args.positive_class, classes=args.classes,
-                    overwrite=args.overwrite, verbose=not args.quiet)
-    for split, metrics in run["metrics"].items():
-        print(_metrics_line(f"{split} ({run['splits'][split]['samples']} samples)", metrics))
+                    overwrite=args.overwrite, verbose=not args.quiet, threads=args.threads, report=_print_metrics)
     print(f"trained in {run['seconds']:.2f} s; saved the model, run.json and {len(run['figures'])} figures to {out}/")
+
+
+def _print_metrics(run):
+    """The run's train, validation and test lines, printed as soon as they are known (before the figures)."""
+    for split, metrics in run["metrics"].items():
+        print(_metrics_line(f"{split} ({run['splits'][split]['samples']} samples)", metrics), flush=True)
 
 
 def run_evaluate(args):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scratch import persistence, plots
+from scratch import persistence
 from scratch._files import FileContentError, fsync_directory, write_atomically
 from scratch._validation import check_choice
 from scratch.cli.choices import SCHEDULES
@@ -41,22 +41,24 @@ SPLITS = {
 
 
 def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0, features=None,
-              positive_class=None, classes=None, overwrite=False, verbose=True):
+              positive_class=None, classes=None, overwrite=False, verbose=True, threads=None, report=None):
     """Train ``model_spec`` on ``data`` by minibatch SGD; write model, run.json and figures to ``out``.
 
-    ``out`` must not exist, be an empty folder, or (with ``overwrite``) hold a run.
+    ``out`` must not exist, be an empty folder, or (with ``overwrite``) hold a run. threads: BLAS
+    threads for training (None: ``scratch.threads`` chooses). report: called with the run (its
+    metrics known) before the figures are drawn, e.g. to print the results without waiting for them.
     """
     out = check_out(out, overwrite)
     task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed,
                      classes=classes)
     recipe = recipe_for(model_spec, data, overrides)
     monitored, history = train_on_task(model_spec, task, recipe, weight_decay=weight_decay, seed=seed,
-                                       verbose=verbose)
+                                       verbose=verbose, threads=threads)
     whole = task.whole_training_split()
     if verbose:
         print(f"refitting on all {len(whole.X_train)} training samples with the same recipe …", flush=True)
     model, final_history = train_on_task(model_spec, whole, recipe, weight_decay=weight_decay, seed=seed,
-                                         verbose=False)
+                                         verbose=False, threads=threads)
     test_outputs = split_outputs(model, task.X_test)  # scored, and drawn as the figures' predictions
     metrics = {"train": split_metrics(model, whole.X_train, whole.y_train),
                "validation": _metrics(monitored.criterion, history.val_loss[-1], history.val_score[-1]),
@@ -66,6 +68,8 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
                splits={name: {"samples": samples[name], "role": SPLITS[name]} for name in SPLITS},
                metrics=metrics, seconds=float(sum(history.seconds) + sum(final_history.seconds)),
                history={k: list(map(float, v)) for k, v in vars(history).items()})
+    if report is not None:
+        report(run)
     with _run_folder(out) as folder:
         persistence.save(model, folder / MODEL_FILE)
         if verbose:
@@ -76,7 +80,7 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
     return run
 
 
-def train_on_task(model_spec, task, recipe, *, weight_decay=0.0, seed=0, verbose=True):
+def train_on_task(model_spec, task, recipe, *, weight_decay=0.0, seed=0, verbose=True, threads=None):
     """(model, history): ``recipe``'s SGD (momentum, schedule) on ``task.X_train``, watched on its validation split if any."""
     check_choice(recipe["schedule"], "schedule", SCHEDULES)
     model = build_model(model_spec, task, seed=seed, dtype=recipe["dtype"])
@@ -84,7 +88,8 @@ def train_on_task(model_spec, task, recipe, *, weight_decay=0.0, seed=0, verbose
     scheduler = CosineAnnealingLR(optimizer, T_max=recipe["epochs"]) if recipe["schedule"] == "cosine" else None
     history = fit(model, task.X_train, task.y_train, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
                   optimizer=optimizer, scheduler=scheduler, seed=seed,
-                  validation_data=None if task.X_val is None else (task.X_val, task.y_val), verbose=verbose)
+                  validation_data=None if task.X_val is None else (task.X_val, task.y_val), verbose=verbose,
+                  threads=threads)
     return model, history
 
 
@@ -213,6 +218,8 @@ def draw_figures(model, task, history, out, predictions):
 
     predictions: the model's predictions for ``task.X_test``.
     """
+    from scratch import plots  # matplotlib is imported here, once the results are known
+
     paths = []
 
     def path(name):

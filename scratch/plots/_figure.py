@@ -4,8 +4,6 @@ Every figure is a ``matplotlib.figure.Figure`` (no pyplot, no global state, work
 without a display), written, when a path is given, as a PNG of ``figsize × DPI`` pixels.
 """
 
-from matplotlib.figure import Figure
-
 from scratch._files import write_atomically
 
 DPI = 100  # pixels per inch of the saved PNGs: a (6, 4) inch figure is 600 × 400 pixels
@@ -14,6 +12,8 @@ DPI = 100  # pixels per inch of the saved PNGs: a (6, 4) inch figure is 600 × 4
 def new_figure(width, height, margins=None):
     """A figure laid out by matplotlib's constrained layout, or with fixed ``margins`` (left, bottom, right,
     top, gap between columns; inches), which saves that layout's ≈ 0.1 s per figure where the text is known."""
+    from matplotlib.figure import Figure  # here, not at the top: importing scratch costs no matplotlib
+
     if margins is None:
         return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     fig = Figure(figsize=(width, height), dpi=DPI)

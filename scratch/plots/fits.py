@@ -1,7 +1,6 @@
 """Figures of a fitted model over its data: a regression's fit, a binary classifier's decision boundary."""
 
 import numpy as np
-from matplotlib.lines import Line2D
 
 from scratch._validation import check_array, check_features, check_labels, check_number, check_same_length
 from scratch.metrics import r2_score
@@ -70,6 +69,8 @@ def plot_decision_boundary(model, X, y, *, feature_names=("x1", "x2"), class_nam
         ax.scatter(members[:, 0], members[:, 1], marker=marker, color=colour, edgecolors="black",
                    linewidths=0.5, s=30, label=f"{class_names[label]} (y = {label})")
     handles, _ = ax.get_legend_handles_labels()
+    from matplotlib.lines import Line2D  # imported when drawing (see new_figure)
+
     boundary = Line2D([], [], color="black", linewidth=2, label="decision boundary P(y = 1 | x) = 0.5")
     ax.legend(handles=[*handles, boundary], loc="best", fontsize=8)
     ax.set_xlabel(feature_names[0])

@@ -3,7 +3,6 @@
 import math
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from scratch._validation import check_array, check_labels, check_number
 from scratch.plots._figure import DPI, save_figure
@@ -26,6 +25,8 @@ def show_grid(images, labels=None, predictions=None, class_names=None, *, n_cols
     labels = _check_annotations(labels, "labels", n, class_names)
     predictions = _check_annotations(predictions, "predictions", n, class_names)
     n_cols = min(check_number(n_cols, "n_cols", low=1, integer=True), n)
+    from matplotlib.figure import Figure  # imported when drawing (see new_figure)
+
     fig = Figure(figsize=(1.4 * n_cols, 1.6 * math.ceil(n / n_cols)), dpi=DPI)
     vmin, vmax = (0, 255) if images.dtype == np.uint8 else (images.min(), images.max())
     annotated = labels is not None or predictions is not None
@@ -53,6 +54,8 @@ def plot_weight_templates(W, class_names=None, *, image_shape=(28, 28), path=Non
     names = _class_names(class_names, n_classes)
     n_cols = min(n_classes, 5)
     n_rows = -(-n_classes // n_cols)
+    from matplotlib.figure import Figure  # imported when drawing (see new_figure)
+
     fig = Figure(figsize=(2.2 * n_cols + 1, 2.4 * n_rows + 0.6), dpi=DPI)
     fig.suptitle(f"Learned weight templates: column k of W reshaped to {height} × {width}")
     limit = float(np.abs(W).max()) or 1.0
