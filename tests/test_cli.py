@@ -428,3 +428,62 @@ def test_train_threads_option_reaches_both_fits_and_a_bad_count_is_a_usage_error
     status, _, err = run(capsys, *IRIS, tmp_path / "t", "--threads", "0")
     assert status == 2 and "--threads" in err
     assert_one_error_line(err)
+
+
+# ---- the run folder survives its neighbours ----------------------------------------------------
+def test_overwrite_replaces_only_what_scratch_wrote(capsys, tmp_path):
+    assert run(capsys, *IRIS, tmp_path / "r")[0] == 0
+    (tmp_path / "r" / "notes.txt").write_text("my notes")
+    before = folder_bytes(tmp_path / "r")
+    status, _, err = run(capsys, *IRIS, tmp_path / "r", "--seed", "1", "--overwrite")
+    assert status == 2 and "holds files scratch did not write (notes.txt)" in err
+    assert_one_error_line(err)
+    assert folder_bytes(tmp_path / "r") == before
+
+
+def test_a_run_that_appears_in_out_while_training_is_kept_and_so_is_this_one(capsys, tmp_path, monkeypatch):
+    """Two runs racing for one --out: the second does not replace the first; it is saved beside it, exit 1."""
+    out, real_fit, other = tmp_path / "r", runs.fit, []
+
+    def fit_while_another_run_lands(*args, **kwargs):
+        if not other:
+            other.append("started")
+            assert cli.main([*IRIS, str(out)]) == 0  # the other run (seed 0) lands in --out first
+            other.append(folder_bytes(out))
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "fit", fit_while_another_run_lands)
+    status, _, err = run(capsys, *IRIS, out, "--seed", "1")
+    assert status == 1 and "changed while this run trained" in err
+    assert_one_error_line(err)
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("r-")]
+    assert len(kept) == 1 and (kept[0] / "run.json").is_file() and (kept[0] / "model.npz").is_file()
+    assert json.loads((kept[0] / "run.json").read_text())["task"]["seed"] == 1
+    assert json.loads((out / "run.json").read_text())["task"]["seed"] == 0 and folder_bytes(out) == other[1]
+
+
+def test_export_refuses_to_write_over_the_runs_own_files(capsys, iris_run, tmp_path):
+    before = folder_bytes(iris_run)
+    for name in ("model.npz", "run.json", "history.png"):
+        status, _, err = run(capsys, "export", iris_run, "--out", iris_run / name)
+        assert status == 2 and "is a file of the run itself" in err
+        assert_one_error_line(err)
+    assert folder_bytes(iris_run) == before
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda run_json: run_json["task"].update(classes=["setosa", "virginica"]), "does not fit the task"),
+    (lambda run_json: run_json["task"].update(data="boston", model="linear"), "does not fit the task"),
+])
+def test_a_model_that_does_not_fit_its_runs_task_is_a_damaged_run(capsys, iris_run, tmp_path, edit, fragment):
+    damaged = tmp_path / "edited"
+    damaged.mkdir()
+    for path in iris_run.iterdir():
+        (damaged / path.name).write_bytes(path.read_bytes())
+    run_json = json.loads((damaged / "run.json").read_text())
+    edit(run_json)
+    (damaged / "run.json").write_text(json.dumps(run_json))
+    for command in ("evaluate", "predict"):
+        status, _, err = run(capsys, command, damaged)
+        assert status == 1 and fragment in err
+        assert_one_error_line(err)

@@ -1,9 +1,10 @@
 """A training run on disk: train a model on a task, save it with its figures, reload, predict.
 
 A run folder holds ``model.npz`` (``scratch.persistence``; the model carries its transform),
-``run.json`` (task settings, recipe, splits, per-epoch history, metrics) and PNG figures.
-It is written into a hidden folder beside the target and renamed into place only when
-complete: an interrupt or a full disk leaves the previous run or nothing, never a mix.
+``run.json`` (task settings, recipe, splits, per-epoch history, metrics) and PNG figures;
+where and how it is written is ``scratch.cli.run_folder``'s. A run is read back only when its
+model fits its task (features, outputs, kind), so an edited run.json or a swapped model.npz is
+a damaged run, not a wrong accuracy.
 
 The splits (``SPLITS``): a monitored model is fitted on the training split minus a
 validation split held out of it, which is scored after every epoch (``history.val_*``) and
@@ -11,26 +12,22 @@ chose the recipes; the final model — the one saved — is refitted on the whol
 with the same recipe and seed; the test split is scored once, with the final model.
 """
 
-import contextlib
 import json
-import os
-import secrets
-import shutil
 from pathlib import Path
 
 import numpy as np
 
 from scratch import persistence
-from scratch._files import FileContentError, fsync_directory, write_atomically
+from scratch._files import FileContentError, write_atomically
 from scratch._validation import check_choice
 from scratch.cli.choices import SCHEDULES
 from scratch.cli.recipes import recipe_for
+from scratch.cli.run_folder import MODEL_FILE, RUN_FILE, check_out, run_folder
 from scratch.cli.samples import read_samples
 from scratch.cli.tasks import build_model, load_task
 from scratch.optim import SGD, CosineAnnealingLR
 from scratch.training import fit
 
-MODEL_FILE, RUN_FILE = "model.npz", "run.json"
 SCORING_ROWS = 8192  # samples per forward pass when a split is scored: a batch's memory, not the split's
 SPLITS = {
     "train": "the whole training split: the final model is refitted on it with the recipe chosen on validation",
@@ -70,7 +67,7 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
                history={k: list(map(float, v)) for k, v in vars(history).items()})
     if report is not None:
         report(run)
-    with _run_folder(out) as folder:
+    with run_folder(out, overwrite) as folder:
         persistence.save(model, folder / MODEL_FILE)
         if verbose:
             print(f"drawing the figures into {out} …", flush=True)
@@ -114,65 +111,6 @@ def _metrics(criterion, loss, score):
     return {"loss": float(loss), criterion.score_key: float(score)}
 
 
-# ---- the run folder ------------------------------------------------------------------------
-def check_out(out, overwrite):
-    """The resolved output folder, after refusing a file, a folder that is not a run, a run without
-    ``overwrite``, or a place where no folder can be written — all before any training."""
-    shown, out = out, Path(os.path.realpath(out))
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {shown} is a file, not a run folder; choose a folder name.")
-    if out.exists() and (out / RUN_FILE).is_file():
-        if not overwrite:
-            raise ValueError(f"--out {shown} already holds a run; pass --overwrite to replace it, "
-                             "or choose another --out.")
-    elif out.exists() and any(out.iterdir()):
-        raise ValueError(f"--out {shown} is a folder with files but no {RUN_FILE}, not a scratch run; "
-                         "choose another --out.")
-    _check_writable(out.parent, shown)  # the run is written beside ``out``, then renamed
-    return out
-
-
-def _check_writable(parent, shown):
-    """Make and remove a folder in ``parent`` (or the nearest folder above it that exists) now, so
-    that a bad --out fails before training, not after."""
-    while not parent.exists():
-        parent = parent.parent
-    try:
-        probe = _hidden(parent, ".tmp")
-        probe.mkdir()
-        probe.rmdir()
-    except OSError as exc:
-        raise OSError(exc.errno, f"cannot write a run folder there ({exc.strerror})", f"--out {shown}") from None
-
-
-@contextlib.contextmanager
-def _run_folder(out):
-    """A fresh hidden folder beside ``out``, renamed to ``out`` when the block completes; removed if it fails."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _hidden(out.parent, ".tmp")
-    temporary.mkdir()
-    try:
-        yield temporary
-        old = _hidden(out.parent, ".old")  # every file in it was written durably by write_atomically
-        if out.exists():
-            os.rename(out, old)  # the previous run (or an empty folder) steps aside…
-        try:
-            os.rename(temporary, out)  # …and the complete new one takes its place
-        except BaseException:
-            if old.exists():
-                os.rename(old, out)
-            raise
-        fsync_directory(out.parent)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-
-
-def _hidden(parent, suffix):
-    """A fresh hidden name in ``parent`` for a run being written (.tmp) or replaced (.old)."""
-    return parent / f".scratch-{secrets.token_hex(6)}{suffix}"
-
-
 def load_run(run_dir):
     """(model, task, run) of a run folder written by train_run."""
     run_dir = Path(run_dir)
@@ -185,7 +123,27 @@ def load_run(run_dir):
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
         message = f"{run_dir / RUN_FILE} is damaged ({type(exc).__name__}: {exc}); train the run again."
         raise FileContentError(message) from None
-    return persistence.load(run_dir / MODEL_FILE), task, run
+    model = persistence.load(run_dir / MODEL_FILE)
+    _check_model_fits_task(model, task, run_dir)
+    return model, task, run
+
+
+def _check_model_fits_task(model, task, run_dir):
+    """The model reads the task's samples and gives its kind of outputs: one per class, or one."""
+    try:
+        outputs = model.forward(task.X_test[:1])
+        problem = None
+    except (ValueError, TypeError) as exc:
+        problem = str(exc)
+    if problem is None:
+        width = outputs.shape[1] if outputs.ndim == 2 else 1
+        expected = len(task.class_names) if task.kind == "multiclass" else 1
+        if model.criterion.kind != task.kind or width != expected:
+            problem = (f"a {model.criterion.kind} model with {width} output(s), for a {task.kind} task of data "
+                       f"{task.data!r} that needs {expected}")
+    if problem is not None:
+        raise FileContentError(f"{run_dir}: {MODEL_FILE} does not fit the task of {RUN_FILE} ({problem}); "
+                               "train the run again.")
 
 
 def evaluate_run(run_dir):
