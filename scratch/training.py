@@ -232,7 +232,7 @@ def fit(
 ):
     """Train ``model`` by minibatch SGD, in place, and return its per-epoch ``History``.
 
-    model: a scratch model or ``nn.Network`` (``params``, ``loss_grad``, ``loss``, ``score``).
+    model: a scratch model or ``nn.Network`` (the ``Trainable`` protocol).
     X: (N, D) or images (N, H, W), raw; y: (N,) labels or targets, all checked before any step.
     lr or optimizer: exactly one; ``lr`` means ``SGD(model.params, lr)``.
     scheduler: e.g. ``CosineAnnealingLR(optimizer, T_max)``; ``scheduler.step()`` after each epoch.
@@ -240,6 +240,7 @@ def fit(
     is kept unless ``drop_last`` (as PyTorch's DataLoader). validation_data: (X_val, y_val), raw.
     sample_weight: (N,) ≥ 0, or None; each batch's slice (rescaled to mean 1 over X) goes to loss_grad.
     threads: BLAS threads for the loop; None chooses them (``scratch.threads``) unless the environment sets them.
+    verbose: a progress line per epoch (about 20 lines in all for a long run).
     Raises TrainingDiverged when a batch loss is NaN or inf.
     """
     check_number(epochs, "epochs", low=1, integer=True)
@@ -267,7 +268,7 @@ def fit(
             if validation_data is not None:
                 history.val_loss.append(float(val_model.loss(X_val, y_val)))
                 history.val_score.append(float(val_model.score(X_val, y_val)))
-            if verbose:
+            if verbose and _reports(epoch, epochs):
                 print(_progress_line(history, epoch, epochs, model), flush=True)
     return history
 
@@ -283,6 +284,12 @@ def _run_epoch(model, optimizer, batches, epoch):
         total += loss * len(batch[0])
         seen += len(batch[0])
     return total / seen
+
+
+def _reports(epoch, epochs, lines=20):
+    """Whether epoch (from 0) gets a progress line: every epoch of a short run; about ``lines`` of a long
+    one (every ⌈epochs / lines⌉-th and the last)."""
+    return epochs <= lines or (epoch + 1) % -(-epochs // lines) == 0 or epoch + 1 == epochs
 
 
 def _progress_line(history, epoch, epochs, model):

@@ -413,3 +413,12 @@ def test_fit_lbfgs_reports_no_success_while_the_gradient_exceeds_tol():
     assert not result.success and "max |∂J/∂θ|" in result.message and "scale the features" in result.message
     well_scaled = fit_lbfgs(LinearRegression(3), X / 1e50, X @ np.array([1.0, 2.0, 3.0]) / 1e50 + 0.5, tol=1e-6)
     assert well_scaled.success and np.abs(well_scaled.jac).max() <= 1e-6
+
+
+def test_progress_lines_thin_out_for_long_runs(capsys):
+    X, y = regression_data()
+    fit(LinearRegression(3), X, y, epochs=100, batch_size=64, lr=0.01, seed=0, verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 20 and lines[0].startswith("epoch 5/100") and lines[-1].startswith("epoch 100/100")
+    fit(LinearRegression(3), X, y, epochs=7, batch_size=64, lr=0.01, seed=0, verbose=True)
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == [f"{e}/7" for e in range(1, 8)]

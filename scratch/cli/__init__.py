@@ -1,14 +1,14 @@
-"""The ``scratch`` command: reproduce the lecture, train on real data, evaluate, predict, gradcheck.
+"""The scratch command: reproduce the lecture, train on real data, evaluate, predict, gradcheck.
 
-    scratch slides                               every worked number of the lecture, checked
-    scratch show graph --out graph.png           one of the lecture's figures (graph, network, curves, samples)
-    scratch train softmax --data mnist           train, report, save the model and its figures
-    scratch evaluate runs/softmax-mnist          reload a saved run and score it on its test split
-    scratch predict runs/softmax-mnist --input digit.png   predict new samples with a saved run
-    scratch export runs/softmax-mnist            the weights as safetensors, PyTorch's keys and layouts
-    scratch gradcheck                            closed form vs autograd vs finite differences
+    scratch slides                          every worked number of the lecture, checked
+    scratch show graph --out graph.png      one of the lecture's figures (graph, network, curves, samples)
+    scratch train softmax --data mnist      train, report, save the model and its figures (runs/softmax-mnist)
+    scratch evaluate runs/softmax-mnist     reload a saved run and score it on its test split
+    scratch predict runs/softmax-mnist      predict the first test samples (or --input FILE) with a saved run
+    scratch export runs/softmax-mnist       the weights as safetensors, PyTorch's keys and layouts
+    scratch gradcheck                       closed form vs autograd vs finite differences
 
-Errors are one line on stderr, ``scratch: error: …``; the exit status is 0 on success,
+Errors are one line on stderr, "scratch: error: ..."; the exit status is 0 on success,
 1 for a failure (a missing or damaged file, a full disk, diverged training, a lecture value
 not reproduced), 2 for a usage error and 130 for an interrupt (Ctrl-C).
 """
@@ -115,6 +115,8 @@ def build_parser():
     predict.add_argument("run", help="folder written by 'scratch train'")
     predict.add_argument("--input", help=f"{INPUT_HELP}; default: the first test samples")
     predict.add_argument("--limit", type=_positive(int), default=10, help="test samples to show without --input")
+    predict.add_argument("--proba", type=_positive(int), nargs="?", const=3, default=0, metavar="K",
+                         help="show each sample's K most probable classes with their probabilities (default K: 3)")
 
     export = _command(commands, "export", run_export, "write a saved run's weights for PyTorch (safetensors)")
     export.add_argument("run", help="folder written by 'scratch train'")
@@ -202,7 +204,7 @@ def run_evaluate(args):
 def run_predict(args):
     from scratch.cli.runs import predict_run
 
-    for line in predict_run(args.run, input_path=args.input, limit=args.limit):
+    for line in predict_run(args.run, input_path=args.input, limit=args.limit, top=args.proba):
         print(line)
 
 

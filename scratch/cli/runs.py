@@ -152,17 +152,35 @@ def evaluate_run(run_dir):
     return split_metrics(model, task.X_test, task.y_test)
 
 
-def predict_run(run_dir, *, input_path=None, limit=10):
-    """Lines describing predictions for the samples in ``input_path`` (or the first test samples)."""
+def predict_run(run_dir, *, input_path=None, limit=10, top=0):
+    """Lines describing predictions for the samples in ``input_path`` (or the first test samples);
+    top > 0: each sample's ``top`` most probable classes with their probabilities (classifier runs)."""
     model, task, _ = load_run(run_dir)
+    if top and task.kind == "regression":
+        raise ValueError(f"--proba needs a classifier run; {run_dir} predicts {task.target_name}, a number.")
     if input_path is None:
         X, truth = task.X_test[:limit], task.y_test[:limit]
     else:
         X, truth = read_samples(input_path, task), None
-    lines = [f"sample {i}: {_label(task, p)}" for i, p in enumerate(model.predict(X))]
+    if top:
+        lines = [f"sample {i}: {_most_probable(task, p, top)}" for i, p in enumerate(_class_probabilities(model, X))]
+    else:
+        lines = [f"sample {i}: {_label(task, p)}" for i, p in enumerate(model.predict(X))]
     if truth is not None:
         lines = [f"{line}   (true: {_label(task, t)})" for line, t in zip(lines, truth)]
     return lines
+
+
+def _class_probabilities(model, X):
+    """P(class | x), (N, K): softmax rows, or [1 − σ, σ] for a binary model."""
+    p = model.predict_proba(X)
+    return np.column_stack([1 - p, p]) if p.ndim == 1 else p
+
+
+def _most_probable(task, probabilities, top):
+    """e.g. "7 (98.12 %), 9 (1.02 %), 3 (0.41 %)": the ``top`` most probable classes, most probable first."""
+    order = np.argsort(-probabilities, kind="stable")[:top]
+    return ", ".join(f"{task.class_names[k]} ({100 * probabilities[k]:.2f} %)" for k in order)
 
 
 def _label(task, value):
