@@ -38,7 +38,7 @@ class Reductions:
                 f"mean() needs a floating point tensor, as in PyTorch; got {self.data.dtype}. "
                 "Convert it first: t.double().mean()."
             )
-        total = self.sum(axis=axis, keepdims=keepdims)
+        total = Reductions.sum(self, axis=axis, keepdims=keepdims)  # not a subclass's sum(dim=…)
         return total / (self.data.size // max(total.data.size, 1))
 
     def logsumexp(self, axis=-1, keepdims=False):
