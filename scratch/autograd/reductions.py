@@ -65,5 +65,5 @@ class Reductions:
 
         Returns an int64 Tensor that needs no gradient.
         """
-        return type(self)(self.data.argmax(axis=axis, keepdims=keepdims).astype(np.int64))
+        return self._new(self.data.argmax(axis=axis, keepdims=keepdims).astype(np.int64))
 

@@ -75,10 +75,14 @@ class Tensor(Reductions):
 
         Inside ``no_grad()`` nothing is recorded: the result is a plain tensor.
         """
-        out = type(self)(data)
+        out = self._new(data)
         if grad_enabled() and any(p.requires_grad for p in parents):
             out.requires_grad, out.parents, out._backward, out.op = True, parents, backward, op
         return out
+
+    def _new(self, data):
+        """A new tensor of this family (a subclass may return its plain tensor class)."""
+        return type(self)(data)
 
     @classmethod
     def _lift(cls, other):
@@ -228,7 +232,7 @@ class Tensor(Reductions):
         """The values as ``dtype``; the gradient is cast back. To an integer dtype the graph stops, as in torch."""
         dtype, old = np.dtype(dtype), self.data.dtype
         if dtype.kind != "f":
-            return type(self)(self.data.astype(dtype))
+            return self._new(self.data.astype(dtype))
         return self._child(self.data.astype(dtype), (self,), lambda g: (g.astype(old),), "to")
 
     def float(self):
@@ -265,7 +269,7 @@ class Tensor(Reductions):
 
     def detach(self):
         """The same values, cut from the graph (requires_grad=False)."""
-        return type(self)(self.data)
+        return self._new(self.data)
 
     def item(self):
         return self.data.item()

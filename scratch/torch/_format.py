@@ -44,7 +44,8 @@ def _body(data):
         width = max((len(fmt(v)) for v in data.ravel()), default=0)
         formatter = {"float_kind": lambda v: fmt(v).rjust(width)}
     elif data.dtype.kind == "b":
-        formatter = {"bool": lambda v: str(bool(v))}
+        width = 5 if data.any() and not data.all() else 4
+        formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
     else:
         formatter = None
     return np.array2string(data, separator=", ", formatter=formatter, prefix="tensor(", max_line_width=80,

@@ -48,18 +48,18 @@ class ShapeOps:
     def _extreme(self, dim, keepdim, pick):
         if dim is None:  # the value, g shared evenly by the tied extremes (torch's evenly_distribute_backward)
             ties = self.data == pick.reduce(self.data, axis=None)
-            mask = type(self)(ties.astype(self.data.dtype))
-            return (self * mask).sum() / mask.sum() if self.data.dtype.kind == "f" else type(self)(self.data[ties][0])
+            mask = self._new(ties.astype(self.data.dtype))
+            return (self * mask).sum() / mask.sum() if self.data.dtype.kind == "f" else self._new(self.data[ties][0])
         axis = _dims(dim, self.ndim) if self.ndim else None
         arg = (np.argmax if pick is np.maximum else np.argmin)(self.data, axis=axis, keepdims=True)
         if self.ndim == 0:
-            return MinMax(self.clone(), type(self)(np.zeros((), np.int64)))
+            return MinMax(self.clone(), self._new(np.zeros((), np.int64)))
         index = list(np.ix_(*(np.arange(n) for n in arg.shape)))
         index[axis] = arg
         values, indices = self[tuple(index)], arg
         if not keepdim:
             values, indices = values.squeeze(axis), np.squeeze(indices, axis)
-        return MinMax(values, type(self)(indices.astype(np.int64)))
+        return MinMax(values, self._new(indices.astype(np.int64)))
 
     def max(self, dim=None, keepdim=False):
         return self._extreme(dim, keepdim, np.maximum)
@@ -74,7 +74,7 @@ class ShapeOps:
         return super().argmax(axis=_dims(dim, self.ndim), keepdims=keepdim and dim is not None)
 
     def argmin(self, dim=None, keepdim=False):
-        return type(self)(np.argmin(self.data, axis=_dims(dim, self.ndim), keepdims=keepdim and dim is not None))
+        return self._new(np.argmin(self.data, axis=_dims(dim, self.ndim), keepdims=keepdim and dim is not None))
 
     # --- shapes: every one a reshape or a transpose -------------------------------------------------
     def view(self, *shape):
@@ -131,7 +131,7 @@ class ShapeOps:
         sizes = _shape_args(sizes)
         lead = len(sizes) - self.ndim
         shape = tuple(self.data.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
-        return self + type(self)(np.zeros(shape, self.data.dtype))
+        return self + self._new(np.zeros(shape, self.data.dtype))
 
     def contiguous(self):
         return self
@@ -157,13 +157,13 @@ class ShapeOps:
 
     def abs(self):
         """|x| = x·sign(x): mul's backward, g·sign(x) (0 at 0, as torch)."""
-        return self * type(self)(np.sign(self.data))
+        return self * self._new(np.sign(self.data))
 
     def clamp(self, min=None, max=None):
         """x where min ≤ x ≤ max, else the bound: x·[inside] + bound·[outside], so g flows only inside."""
         clipped = np.clip(self.data, min, max)
-        inside = type(self)((clipped == self.data).astype(self.data.dtype))
-        return self * inside + type(self)(np.where(clipped == self.data, 0, clipped).astype(self.data.dtype))
+        inside = self._new((clipped == self.data).astype(self.data.dtype))
+        return self * inside + self._new(np.where(clipped == self.data, 0, clipped).astype(self.data.dtype))
 
     clip = clamp
 
@@ -191,7 +191,7 @@ class ShapeOps:
         return self.data.shape == other.data.shape and bool(np.array_equal(self.data, other.data))
 
     def all(self):
-        return type(self)(np.all(self.data))
+        return self._new(np.all(self.data))
 
     def any(self):
-        return type(self)(np.any(self.data))
+        return self._new(np.any(self.data))

@@ -33,6 +33,14 @@ class Tensor(ShapeOps, _AutogradTensor):
 
     _default_float = np.float32
 
+    def _new(self, data):
+        """Results are plain tensors, also from a Parameter (which would require grad)."""
+        return Tensor(data)
+
+    @classmethod
+    def _lift(cls, other):
+        return _AutogradTensor._lift.__func__(Tensor, other)
+
     # --- torch's views of the data ---------------------------------------------------------------
     dtype = property(lambda self: _dtype.of(self.data.dtype))
     shape = property(lambda self: _dtype.Size(self.data.shape))
@@ -80,13 +88,19 @@ class Tensor(ShapeOps, _AutogradTensor):
         super().backward(None if gradient is None else np.asarray(getattr(gradient, "data", gradient)))
 
     # --- PyTorch's errors for shapes -----------------------------------------------------------
-    def _operands(self, other, floats=False):
-        other = self._lift(other)
-        try:
-            np.broadcast_shapes(self.data.shape, other.data.shape)
-        except ValueError:
-            raise _broadcast_error(self.data.shape, other.data.shape) from None
-        return super()._operands(other, floats)
+    def _broadcasting(name):
+        """The elementwise operator ``name`` of scratch.autograd, after PyTorch's check of the shapes."""
+        def operator(self, other):
+            other = self._lift(other)
+            try:
+                np.broadcast_shapes(self.data.shape, other.data.shape)
+            except ValueError:
+                raise _broadcast_error(self.data.shape, other.data.shape) from None
+            return getattr(_AutogradTensor, name)(self, other)
+        return operator
+
+    __add__, __sub__, __mul__ = _broadcasting("__add__"), _broadcasting("__sub__"), _broadcasting("__mul__")
+    __truediv__, __pow__ = _broadcasting("__truediv__"), _broadcasting("__pow__")
 
     def __matmul__(self, other):
         other = self._lift(other)
@@ -110,7 +124,10 @@ class Tensor(ShapeOps, _AutogradTensor):
     # --- comparisons: bool tensors, outside the graph --------------------------------------------
     def _compare(self, other, op):
         other, a, b = self._operands(other)
-        return Tensor(op(a, b))
+        try:
+            return Tensor(op(a, b))
+        except ValueError:
+            raise _broadcast_error(a.shape, b.shape) from None
 
     __eq__ = lambda self, other: self._compare(other, np.equal)  # noqa: E731
     __ne__ = lambda self, other: self._compare(other, np.not_equal)  # noqa: E731
