@@ -80,3 +80,41 @@ def test_a_missing_script_is_named(tmp_path):
     result = subprocess.run([sys.executable, "-m", "scratch.torch", "nowhere.py"], capture_output=True, text=True,
                             env=env, cwd=tmp_path)
     assert result.returncode == 2 and "nowhere.py" in result.stderr
+
+
+TORCHVISION_DEMO = '''
+import torch
+from torch import nn
+from torchvision import datasets, transforms
+
+train = datasets.MNIST("data", train=True, download=True, transform=transforms.ToTensor())
+image, label = train[0]
+print(tuple(image.shape), image.dtype, type(label).__name__, len(train))
+loader = torch.utils.data.DataLoader(train, batch_size=500, shuffle=True, generator=torch.Generator().manual_seed(0))
+model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+for batch, (images, labels) in enumerate(loader):
+    optimizer.zero_grad()
+    loss = criterion(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    if batch == 20:
+        break
+print(tuple(images.shape), labels.dtype, loss.item())
+'''
+
+
+def test_the_torchvision_demo_runs_on_scratch(tmp_path):
+    from scratch.datasets import DataNotFoundError, load_mnist
+
+    try:
+        load_mnist()
+    except DataNotFoundError as error:
+        pytest.skip(str(error))
+    script = tmp_path / "demo.py"
+    script.write_text(TORCHVISION_DEMO)
+    first, second = run("-m", "scratch.torch", str(script), cwd=tmp_path).splitlines()
+    assert first == "(1, 28, 28) torch.float32 int 60000"
+    assert second.startswith("(500, 1, 28, 28) torch.int64 ")
+    assert float(second.split()[-1]) < 0.6  # 21 steps have learnt: the loss starts near log 10 = 2.3
