@@ -8,7 +8,8 @@ higher category (bool < integer < floating point):
     float32 tensor + 2.5      → float32          float32 tensor + float64 0-d → float32
     int64 tensor / int64      → float64          int64 tensor + float32       → float32 (NumPy: float64)
 
-The one difference from PyTorch: its default float dtype is float32, scratch's is float64.
+The one difference from PyTorch: its default float dtype is float32, scratch's is float64
+(``default``; scratch.torch's Tensor passes float32).
 """
 
 import numpy as np
@@ -39,15 +40,15 @@ def result_type(*tensors):
     tiers = {"dimensioned": None, "zero-dim": None, "number": None}
     for t in tensors:
         tier = "number" if t._wrapped else "zero-dim" if t.ndim == 0 else "dimensioned"
-        tiers[tier] = t.dtype if tiers[tier] is None else _promote(tiers[tier], t.dtype)
+        tiers[tier] = t.data.dtype if tiers[tier] is None else _promote(tiers[tier], t.data.dtype)
     return _combine(tiers["dimensioned"], _combine(tiers["zero-dim"], tiers["number"]))
 
 
-def wrapped_dtype(dtype):
+def wrapped_dtype(dtype, default=DEFAULT_FLOAT):
     """A number's dtype in an operation: bool, int64 or the default float, whatever its NumPy type."""
-    return dtype if dtype.kind == "b" else np.dtype(np.int64) if dtype.kind in "iu" else DEFAULT_FLOAT
+    return dtype if dtype.kind == "b" else np.dtype(np.int64) if dtype.kind in "iu" else np.dtype(default)
 
 
-def floating(dtype):
+def floating(dtype, default=DEFAULT_FLOAT):
     """``dtype`` if it is a float dtype, else the default float: what exp, log, division return."""
-    return dtype if dtype.kind == "f" else DEFAULT_FLOAT
+    return dtype if dtype.kind == "f" else np.dtype(default)

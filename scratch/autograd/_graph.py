@@ -7,10 +7,30 @@ leaves — and of the nodes that called ``retain_grad()`` — as PyTorch does. O
 intermediate gradients live only inside one call, so they never leak into the next one.
 """
 
+import contextlib
+
 import numpy as np
 
 from scratch._validation import check_array, check_same_shape
 from scratch.numerics import unbroadcast
+
+
+_GRAD_MODE = {"enabled": True}
+
+
+def grad_enabled():
+    """Whether operations record the graph (torch.is_grad_enabled); False inside ``no_grad()``."""
+    return _GRAD_MODE["enabled"]
+
+
+@contextlib.contextmanager
+def no_grad():
+    """A block whose operations record nothing (torch.no_grad): results need no gradient."""
+    previous, _GRAD_MODE["enabled"] = _GRAD_MODE["enabled"], False
+    try:
+        yield
+    finally:
+        _GRAD_MODE["enabled"] = previous
 
 
 def topological_order(root, *, constants=False):
@@ -34,13 +54,15 @@ def topological_order(root, *, constants=False):
 def backpropagate(root, gradient):
     """Accumulate ∂root/∂node into ``node.grad`` for the leaves that require grad (and retained nodes)."""
     if not root.requires_grad:
-        raise RuntimeError("backward() needs a result that depends on a tensor with requires_grad=True.")
+        raise RuntimeError(
+            "element 0 of tensors does not require grad and does not have a grad_fn: backward() needs a "
+            "result that depends on a tensor with requires_grad=True."
+        )
     grads = {id(root): _seed_gradient(root, gradient)}
     for node in reversed(topological_order(root)):
         g = grads.pop(id(node))
         if node.op is None or node.retains_grad:
-            g = g.astype(node.dtype)
-            node.grad = g if node.grad is None else node.grad + g
+            node._accumulate_grad(g.astype(node.data.dtype))
         if node.op is None:
             continue
         for parent, grad in zip(node.parents, node._backward(g)):
@@ -53,7 +75,8 @@ def _seed_gradient(root, gradient):
     if gradient is None:
         if root.data.size != 1:
             raise RuntimeError(
-                f"backward() on a tensor of shape {root.shape} needs gradient=∂L/∂self of that shape; "
+                f"grad can be implicitly created only for scalar outputs: backward() on a tensor of shape "
+                f"{tuple(root.shape)} needs gradient=∂L/∂self of that shape; "
                 "only a single-value result has the implicit gradient 1 (call .sum() first if you meant that)."
             )
         return np.ones_like(root.data)

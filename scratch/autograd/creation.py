@@ -57,8 +57,14 @@ def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):
         check_number(value, name)
     if step == 0:
         raise ValueError("step must be nonzero; got 0.")
-    dtype = _number_dtype(start, end, step) if dtype is None else dtype
-    return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad)
+    dtype = np.dtype(_number_dtype(start, end, step) if dtype is None else dtype)
+    if dtype.kind in "biu":  # torch truncates all three to integers first (np.arange: only start and step)
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError("step must be nonzero: an integer dtype truncates step to 0.")
+    # torch's length ⌈(end − start)/step⌉ and values start + i·step, computed in float64, then cast
+    n = max(int(np.ceil((end - start) / step)), 0)
+    return Tensor((start + np.arange(n) * step).astype(dtype), requires_grad=requires_grad)
 
 
 def cat(tensors, axis=0):

@@ -10,7 +10,8 @@ import numpy as np
 from scratch import numerics
 from scratch._validation import check_array
 from scratch.autograd._dtypes import floating, result_type, wrapped_dtype
-from scratch.autograd._graph import backpropagate
+from scratch.autograd._graph import backpropagate, grad_enabled
+from scratch.autograd.reductions import Reductions
 
 
 def _check_matmul_shapes(a, b):
@@ -22,12 +23,26 @@ def _check_matmul_shapes(a, b):
         )
 
 
+def _index(index):
+    """An index with Tensors as arrays: a bool Tensor selects (a mask), an integer one gathers, as torch.
+
+    A float Tensor is refused, as PyTorch refuses it (NumPy refuses float arrays and Python floats too).
+    """
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    if not isinstance(index, Tensor):
+        return index
+    if index.data.dtype.kind not in "biu":
+        raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors; got {index.data.dtype}.")
+    return index.data
+
+
 def _reflected(forward):
     """The reflected operator (``__rsub__`` for ``2 - x``): lift the left operand, then apply ``forward``."""
     return lambda self, other: forward(self._lift(other), self)
 
 
-class Tensor:
+class Tensor(Reductions):
     """An ndarray that records the operations applied to it, with PyTorch's dtypes.
 
     data: any array-like or Tensor. Python ints become int64, floats float64, bools bool, and
@@ -38,6 +53,7 @@ class Tensor:
     """
 
     __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__
+    _default_float = np.float64  # what integers become in exp, log, /; scratch.torch's subclass: float32
 
     def __init__(self, data, requires_grad=False, *, dtype=None):
         data = data.data if isinstance(data, Tensor) else data
@@ -45,7 +61,7 @@ class Tensor:
         self.data = array if dtype is None else array.astype(dtype, copy=False)
         if requires_grad and self.data.dtype.kind != "f":
             raise RuntimeError(
-                f"Only Tensors of floating point dtype can require gradients, as in PyTorch; got {self.dtype}. "
+                f"Only Tensors of floating point dtype can require gradients, as in PyTorch; got {self.data.dtype}. "
                 "Write the data as floats (Tensor([1.0, 2.0])) or pass dtype=np.float64."
             )
         self.requires_grad = bool(requires_grad)
@@ -55,21 +71,28 @@ class Tensor:
         self._wrapped = False  # a Python number lifted into an operation: the lowest tier of promotion
 
     def _child(self, data, parents, backward, op):
-        """A result node; ``backward(g)`` returns one gradient per parent (or None)."""
-        out = Tensor(data)
-        if any(p.requires_grad for p in parents):
+        """A result node, of self's class; ``backward(g)`` returns one gradient per parent (or None).
+
+        Inside ``no_grad()`` nothing is recorded: the result is a plain tensor.
+        """
+        out = self._new(data)
+        if grad_enabled() and any(p.requires_grad for p in parents):
             out.requires_grad, out.parents, out._backward, out.op = True, parents, backward, op
         return out
 
-    @staticmethod
-    def _lift(other):
+    def _new(self, data):
+        """A new tensor of this family (a subclass may return its plain tensor class)."""
+        return type(self)(data)
+
+    @classmethod
+    def _lift(cls, other):
         """``other`` as a Tensor; a Python number is marked as one, for type promotion."""
         if isinstance(other, Tensor):
             return other
         data = check_array(other, "other", dtype="any", allow_empty=True, finite=False)
         if np.ndim(other) or isinstance(other, np.ndarray):
-            return Tensor(data)
-        lifted = Tensor(data.astype(wrapped_dtype(data.dtype)))  # a number, NumPy's scalars too
+            return cls(data)
+        lifted = cls(data.astype(wrapped_dtype(data.dtype, cls._default_float)))  # a number, NumPy's scalars too
         lifted._wrapped = True
         return lifted
 
@@ -77,12 +100,12 @@ class Tensor:
         """(other as a Tensor, self's data, other's data), both in the dtype of the result."""
         other = self._lift(other)
         dtype = result_type(self, other)
-        dtype = floating(dtype) if floats else dtype
+        dtype = floating(dtype, self._default_float) if floats else dtype
         return other, self.data.astype(dtype, copy=False), other.data.astype(dtype, copy=False)
 
     def _float_data(self):
         """The data as floats: integers become the default float dtype, as in torch.exp."""
-        return self.data.astype(floating(self.dtype), copy=False)
+        return self.data.astype(floating(self.data.dtype, self._default_float), copy=False)
 
     # --- arithmetic -------------------------------------------------------------------
     def __add__(self, other):
@@ -171,58 +194,9 @@ class Tensor:
         return self._child(numerics.softplus(x), (self,), lambda g: (g * numerics.sigmoid(x),), "softplus")
 
     def relu(self):
-        """∂max(x, 0)/∂x = [x > 0]; keeps the dtype."""
+        """∂max(x, 0)/∂x = [x > 0]; keeps the dtype, and NaN (np.maximum propagates it, as torch)."""
         positive = self.data > 0
-        return self._child(np.where(positive, self.data, 0), (self,), lambda g: (g * positive,), "relu")
-
-    # --- reductions along an axis -----------------------------------------------------
-    def sum(self, axis=None, keepdims=False):
-        """∂(Σ x)/∂xᵢ = 1: the gradient is copied back along the summed axes. Integers sum to int64."""
-        shape = self.shape
-
-        def backward(g):
-            if axis is not None and not keepdims:
-                g = np.expand_dims(g, axis)
-            return (np.broadcast_to(g, shape),)
-
-        dtype = np.int64 if self.dtype.kind in "biu" else None
-        return self._child(self.data.sum(axis=axis, keepdims=keepdims, dtype=dtype), (self,), backward, "sum")
-
-    def mean(self, axis=None, keepdims=False):
-        """mean = Σ x / n, n the number of elements averaged; floats only, as in PyTorch."""
-        if self.dtype.kind != "f":
-            raise RuntimeError(
-                f"mean() needs a floating point tensor, as in PyTorch; got {self.dtype}. "
-                "Convert it first: t.double().mean()."
-            )
-        total = self.sum(axis=axis, keepdims=keepdims)
-        return total / (self.data.size // max(total.data.size, 1))
-
-    def logsumexp(self, axis=-1, keepdims=False):
-        """log Σ eˣ along ``axis``; ∂/∂x = softmax(x)."""
-        x = self._float_data()
-
-        def backward(g):
-            g = g if keepdims else np.expand_dims(g, axis)
-            return (g * numerics.softmax(x, axis=axis),)
-
-        return self._child(numerics.logsumexp(x, axis=axis, keepdims=keepdims), (self,), backward, "logsumexp")
-
-    def log_softmax(self, axis=-1):
-        """y = x − logsumexp(x); ∂L/∂x = g − softmax(x)·Σ g along ``axis``."""
-        x = self._float_data()
-
-        def backward(g):
-            return (g - numerics.softmax(x, axis=axis) * g.sum(axis=axis, keepdims=True),)
-
-        return self._child(numerics.log_softmax(x, axis=axis), (self,), backward, "log_softmax")
-
-    def argmax(self, axis=None, keepdims=False):
-        """Index of the largest value along ``axis`` (of the flattened data when None); ties → the first.
-
-        Returns an int64 Tensor that needs no gradient.
-        """
-        return Tensor(self.data.argmax(axis=axis, keepdims=keepdims).astype(np.int64))
+        return self._child(np.maximum(self.data, 0), (self,), lambda g: (g * positive,), "relu")
 
     # --- shape and dtype ------------------------------------------------------------------
     def reshape(self, *shape):
@@ -235,7 +209,7 @@ class Tensor:
     def transpose(self, *axes):
         """Permute axes (reverse them by default); the gradient takes the inverse permutation."""
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        order = tuple(axes) if axes else tuple(reversed(range(self.ndim)))
+        order = tuple(a % max(self.ndim, 1) for a in axes) if axes else tuple(reversed(range(self.ndim)))
         inverse = tuple(np.argsort(order))
         return self._child(self.data.transpose(order), (self,), lambda g: (g.transpose(inverse),), "transpose")
 
@@ -245,7 +219,7 @@ class Tensor:
 
     def __getitem__(self, index):
         """out = x[index]; ∂L/∂x scatters g back, adding where an index repeats."""
-        index = index.data.astype(np.int64) if isinstance(index, Tensor) else index
+        index = _index(index)
 
         def backward(g):
             grad = np.zeros_like(self.data)
@@ -256,9 +230,9 @@ class Tensor:
 
     def to(self, dtype):
         """The values as ``dtype``; the gradient is cast back. To an integer dtype the graph stops, as in torch."""
-        dtype, old = np.dtype(dtype), self.dtype
+        dtype, old = np.dtype(dtype), self.data.dtype
         if dtype.kind != "f":
-            return Tensor(self.data.astype(dtype))
+            return self._new(self.data.astype(dtype))
         return self._child(self.data.astype(dtype), (self,), lambda g: (g.astype(old),), "to")
 
     def float(self):
@@ -284,6 +258,10 @@ class Tensor:
             raise RuntimeError("retain_grad() needs a tensor with requires_grad=True, as in PyTorch.")
         self.retains_grad = self.op is not None
 
+    def _accumulate_grad(self, g):
+        """.grad += g (the backward pass's last step for a leaf): a new array, as PyTorch's first backward."""
+        self.grad = g if self.grad is None else self.grad + g
+
     # --- conveniences -------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
@@ -291,7 +269,7 @@ class Tensor:
 
     def detach(self):
         """The same values, cut from the graph (requires_grad=False)."""
-        return Tensor(self.data)
+        return self._new(self.data)
 
     def item(self):
         return self.data.item()
@@ -316,6 +294,6 @@ class Tensor:
 
     def __repr__(self):
         """As torch prints: the dtype only when it is not the default float, int64 or bool."""
-        extras = "" if self.dtype in (np.float64, np.int64, np.bool_) else f", dtype={self.dtype}"
+        extras = "" if self.data.dtype in (np.float64, np.int64, np.bool_) else f", dtype={self.data.dtype}"
         extras += ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({np.array2string(self.data, separator=', ')}{extras})"

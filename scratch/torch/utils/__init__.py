@@ -1,0 +1,3 @@
+"""torch.utils: the data loading of torch.utils.data."""
+
+from scratch.torch.utils import data  # noqa: F401
