@@ -256,3 +256,20 @@ def test_bad_input_gets_pytorchs_error_type(bad):
     with pytest.raises(expected.type) as got:
         bad(st)
     assert str(got.value)
+
+
+def test_two_schedulers_on_one_optimizer_compose_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    import scratch.torch as st
+
+    def trajectory(T):
+        p = T.zeros(1, requires_grad=True)
+        opt = T.optim.SGD([p], lr=0.3)
+        step, cosine = T.optim.lr_scheduler.StepLR(opt, 4, 0.5), T.optim.lr_scheduler.CosineAnnealingLR(opt, 5, 0.01)
+        lrs = []
+        for _ in range(12):
+            opt.step(), step.step(), cosine.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        return lrs
+
+    np.testing.assert_allclose(trajectory(st), trajectory(torch), rtol=1e-12)

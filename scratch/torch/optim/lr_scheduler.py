@@ -1,7 +1,8 @@
-"""torch.optim.lr_scheduler.StepLR and CosineAnnealingLR on scratch.optim's closed forms.
+"""torch.optim.lr_scheduler.StepLR and CosineAnnealingLR on scratch.optim's.
 
-scratch's schedulers set ``optimizer.lr``; here each param group is presented to one of them
-as an object whose ``lr`` is the group's "lr", so η_e is scratch's formula for every group.
+scratch's schedulers set ``optimizer.lr`` from its current value (PyTorch's chainable step);
+here each param group is presented to one of them as an object whose ``lr`` is the group's
+"lr", so η_e is scratch's formula for every group, and two schedulers compose.
 """
 
 from scratch import optim as _scratch_optim
