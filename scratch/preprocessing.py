@@ -36,7 +36,7 @@ def prepare(X, n_features, dtype, transform=None, name="X"):
     (the training hot path): it is not scanned for NaN/inf; the models scan it when their
     output is not finite. Anything else is checked, flattened row-major and converted.
     """
-    if isinstance(transform, ScalePixels) and hasattr(X, "dtype"):
+    if isinstance(transform, ScalePixels) and isinstance(X, np.ndarray):
         _check_pixel_dtype(X, name)  # a complex or object array gets the pixel rule's message, not a generic one
     X = _as_rows(X, n_features, name)
     if transform is not None:
@@ -95,10 +95,10 @@ def scale_pixels(X, dtype=np.float32, name="X"):
 
     X: any shape, integer or float dtype; returns x ∈ [0, 1] of the same shape in the float
     ``dtype`` (float32 by default, as torchvision's ``ToTensor``). Anything that is not pixels
-    by this rule is refused with ``not_pixels``' message: what was given and how to fix it.
+    by this rule is refused with ``_not_pixels``' message: what was given and how to fix it.
     """
     dtype = check_dtype(dtype)
-    if hasattr(X, "dtype"):
+    if isinstance(X, np.ndarray):
         _check_pixel_dtype(X, name)
     X = check_array(X, name, dtype="any", finite=False, allow_empty=True)  # lists become arrays
     _check_pixel_dtype(X, name)
@@ -109,18 +109,18 @@ def scale_pixels(X, dtype=np.float32, name="X"):
     if X.dtype.kind in "iu":
         lo, hi = X.min(), X.max()
         if lo < 0 or hi > PIXEL_MAX:
-            raise not_pixels(name, f"holds {X.dtype} values from {lo} to {hi}, outside 0…{PIXEL_MAX}")
+            raise _not_pixels(name, f"holds {X.dtype} values from {lo} to {hi}, outside 0…{PIXEL_MAX}")
         return np.divide(X, dtype.type(PIXEL_MAX), dtype=dtype)
     if not np.isfinite(X).all():
         bad = "NaN" if np.isnan(X).any() else "inf"
-        raise not_pixels(name, f"holds {bad} among its {X.dtype} values")
+        raise _not_pixels(name, f"holds {bad} among its {X.dtype} values")
     lo, hi = X.min(), X.max()
     if lo < 0 or hi > 1:
-        raise not_pixels(name, f"holds {X.dtype} values from {lo:g} to {hi:g}, outside [0, 1]")
+        raise _not_pixels(name, f"holds {X.dtype} values from {lo:g} to {hi:g}, outside [0, 1]")
     return X.astype(dtype, copy=False)
 
 
-def not_pixels(name, given, error=ValueError):
+def _not_pixels(name, given, error=ValueError):
     """The pixel rule's one refusal: ``name`` ``given`` (what it holds), the rule, and how to fix it."""
     return error(
         f"{name} {given}. scratch reads pixels by one rule: integer arrays (uint8, int64, …) are raw 8-bit "
@@ -132,7 +132,7 @@ def not_pixels(name, given, error=ValueError):
 
 def _check_pixel_dtype(X, name):
     if X.dtype.kind not in "iuf":
-        raise not_pixels(name, f"has dtype {X.dtype}, neither integers nor floats", TypeError)
+        raise _not_pixels(name, f"has dtype {X.dtype}, neither integers nor floats", TypeError)
 
 
 class ScalePixels:
