@@ -1,8 +1,9 @@
-"""Image arrays (section 9): layouts, flattening, scaling, reading files.
+"""Image arrays (section 9): layouts, flattening, standardising, reading files.
 
 A grayscale image is (H, W); a colour image is (C, H, W) in PyTorch's layout or (H, W, C)
-in matplotlib's and PIL's. Pixels of 8-bit images are integers 0 ≤ p ≤ 255. Drawing a
-grid of images is ``scratch.plots.show_grid``.
+in matplotlib's and PIL's. Pixels of 8-bit images are integers 0 ≤ p ≤ 255; scaling them
+to [0, 1] is the pixel rule, ``scratch.preprocessing.scale_pixels``. Drawing a grid of
+images is ``scratch.plots.show_grid``.
 """
 
 import warnings
@@ -10,7 +11,6 @@ import warnings
 import numpy as np
 
 from scratch._validation import check_array, check_dtype
-from scratch.preprocessing import PIXEL_MAX
 
 
 def chw_to_hwc(image):
@@ -37,18 +37,6 @@ def flatten_images(images):
     return images.reshape(len(images), -1)
 
 
-def scale_to_unit(images, *, dtype=np.float32):
-    """Pixels 0…255 → [0, 1]: x / 255, in ``dtype`` (float32 by default, as torchvision's ToTensor)."""
-    images = check_array(images, "images", dtype="any", allow_empty=True)
-    dtype = check_dtype(dtype)
-    if images.size and (images.min() < 0 or images.max() > PIXEL_MAX):
-        raise ValueError(
-            f"images must hold pixel values in [0, {PIXEL_MAX}]; got values from {images.min()} to {images.max()}. "
-            "Already scaled images need no scale_to_unit."
-        )
-    return np.divide(images, dtype.type(PIXEL_MAX), dtype=dtype)
-
-
 def standardize(images, mean=None, std=None, *, dtype=np.float32):
     """(x − mean) / std in ``dtype``; mean and std default to the statistics of all of ``images``.
 
@@ -67,8 +55,9 @@ def load_image(path, *, grayscale=False):
     """Read an image file (PNG, JPEG, …) with PIL as a uint8 array.
 
     grayscale: convert to one channel, giving (H, W); otherwise (H, W) for grayscale files,
-    (H, W, 3) for RGB and (H, W, 4) for RGBA (other modes become RGB). A file that is not an
-    image, truncated or damaged, or larger than PIL's decompression-bomb limit is refused.
+    (H, W, 3) for RGB and (H, W, 4) for RGBA (other 8-bit modes become RGB). A file that is not an
+    image, truncated or damaged, larger than PIL's decompression-bomb limit, or of 16- or 32-bit
+    intensities (mode I;16, I, F: clipped to 0-255 by a conversion) is refused.
     """
     from PIL import Image, UnidentifiedImageError  # pillow ships with matplotlib
 
@@ -81,6 +70,12 @@ def load_image(path, *, grayscale=False):
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ValueError(f"{path} is refused as a possible decompression bomb: {exc}") from None
     with img:
+        if img.mode == "F" or img.mode.startswith("I"):  # 16- or 32-bit: converting to 8 bits would clip
+            raise ValueError(
+                f"{path} is a {'16' if '16' in img.mode else '32'}-bit image (PIL mode {img.mode}); scratch reads "
+                f"8-bit images, intensities 0-255, and will not clip it. Save it with 8 bits first, e.g. for 16 bits "
+                f"Image.fromarray((np.asarray(Image.open(path)) / 257).round().astype(np.uint8)).save(new_path)."
+            )
         try:
             if grayscale:
                 img = img.convert("L")

@@ -11,11 +11,12 @@ A model's ``transform`` (saved with it) is one of
     ScalePixels()  x = p / 255 for 8-bit pixel intensities p (torchvision's ``ToTensor``);
     Standardize    x = (v − mean) / scale, with a training split's mean and scale.
 
-The pixel rule, the same on every path: integer arrays (uint8, int64, …) hold raw
-intensities 0…255 and are divided by 255; float arrays hold pixels already scaled to
-[0, 1] and are used as they are. A negative or > 255 integer, or a float outside [0, 1],
-is refused, never guessed. uint8 means pixels: ``fit`` on uint8 samples gives a model
-without a transform ``ScalePixels()`` (``infer_transform``), and a model without one
+The pixel rule (``scale_pixels``, the one place it is written), the same on every path:
+integer arrays (uint8, int64, …) hold raw 8-bit intensities 0…255 and are divided by 255;
+float arrays hold pixels already scaled to [0, 1] and are used as they are. Anything else
+(a negative or > 255 integer, a float outside [0, 1], NaN, a bool or complex array) is
+refused with one message, never guessed. uint8 means pixels: ``fit`` on uint8 samples gives
+a model without a transform ``ScalePixels()`` (``infer_transform``), and a model without one
 refuses uint8 samples everywhere else.
 """
 
@@ -33,6 +34,8 @@ def prepare(X, n_features, dtype, transform=None, name="X"):
     (the training hot path): it is not scanned for NaN/inf; the models scan it when their
     output is not finite. Anything else is checked, flattened row-major and converted.
     """
+    if isinstance(transform, ScalePixels) and isinstance(X, np.ndarray):
+        _check_pixel_dtype(X, name)  # a complex or object array gets the pixel rule's message, not a generic one
     X = _as_rows(X, n_features, name)
     if transform is not None:
         return transform(X, dtype, name)
@@ -85,24 +88,60 @@ def as_float(X, dtype, name="X"):
     return converted
 
 
+def scale_pixels(X, dtype=np.float32, name="X"):
+    """The pixel rule: x = p / 255 for integer intensities p ∈ {0, …, 255}; floats in [0, 1] as they are.
+
+    X: any shape, integer or float dtype; returns x ∈ [0, 1] of the same shape in the float
+    ``dtype`` (float32 by default, as torchvision's ``ToTensor``). Anything that is not pixels
+    by this rule is refused with ``_not_pixels``' message: what was given and how to fix it.
+    """
+    dtype = check_dtype(dtype)
+    if isinstance(X, np.ndarray):
+        _check_pixel_dtype(X, name)
+    X = check_array(X, name, dtype="any", finite=False, allow_empty=True)  # lists become arrays
+    _check_pixel_dtype(X, name)
+    if X.dtype == np.uint8:  # every uint8 is an intensity: no scan
+        return np.divide(X, dtype.type(PIXEL_MAX), dtype=dtype)
+    if X.size == 0:
+        return X.astype(dtype)
+    if X.dtype.kind in "iu":
+        lo, hi = X.min(), X.max()
+        if lo < 0 or hi > PIXEL_MAX:
+            raise _not_pixels(name, f"holds {X.dtype} values from {lo} to {hi}, outside 0…{PIXEL_MAX}")
+        return np.divide(X, dtype.type(PIXEL_MAX), dtype=dtype)
+    if not np.isfinite(X).all():
+        bad = "NaN" if np.isnan(X).any() else "inf"
+        raise _not_pixels(name, f"holds {bad} among its {X.dtype} values")
+    lo, hi = X.min(), X.max()
+    if lo < 0 or hi > 1:
+        raise _not_pixels(name, f"holds {X.dtype} values from {lo:g} to {hi:g}, outside [0, 1]")
+    return X.astype(dtype, copy=False)
+
+
+def _not_pixels(name, given, error=ValueError):
+    """The pixel rule's one refusal: ``name`` ``given`` (what it holds), the rule, and how to fix it."""
+    return error(
+        f"{name} {given}. scratch reads pixels by one rule: integer arrays (uint8, int64, …) are raw 8-bit "
+        f"intensities 0…{PIXEL_MAX} and are divided by {PIXEL_MAX}; float arrays are pixels already scaled to "
+        f"[0, 1] and are used as they are. Pass raw intensities as integers (e.g. {name}.astype(np.uint8) "
+        f"for whole numbers 0…{PIXEL_MAX}) or scaled pixels as floats (e.g. {name} / {PIXEL_MAX})."
+    )
+
+
+def _check_pixel_dtype(X, name):
+    if X.dtype.kind not in "iuf":
+        raise _not_pixels(name, f"has dtype {X.dtype}, neither integers nor floats", TypeError)
+
+
 class ScalePixels:
     """x = p / 255: 8-bit intensities p ∈ {0, …, 255} → [0, 1], as torchvision's ``ToTensor``.
 
-    Integer arrays are raw intensities; float arrays are pixels already in [0, 1].
+    Integer arrays are raw intensities; float arrays are pixels already in [0, 1]; the rule
+    and its refusals are ``scale_pixels``.
     """
 
     def __call__(self, X, dtype, name="X"):
-        dtype = check_dtype(dtype)
-        if X.dtype == np.uint8:
-            return np.divide(X, dtype.type(PIXEL_MAX), dtype=dtype)
-        if X.dtype.kind in "iu":
-            _check_range(X, name, 0, PIXEL_MAX, "raw 8-bit intensities (integers)")
-            return np.divide(X, dtype.type(PIXEL_MAX), dtype=dtype)
-        if X.dtype.kind == "f":
-            X = check_array(X, name)
-            _check_range(X, name, 0, 1, "pixels scaled to [0, 1] (floats)")
-            return as_float(X, dtype, name)
-        raise TypeError(f"{name} must hold pixel intensities (integers 0…255 or floats in [0, 1]); got dtype {X.dtype}.")
+        return scale_pixels(X, dtype, name)
 
     def config(self):
         return {}
@@ -112,16 +151,6 @@ class ScalePixels:
 
     def __eq__(self, other):
         return type(other) is ScalePixels
-
-
-def _check_range(X, name, low, high, meaning):
-    lo, hi = X.min(), X.max()
-    if lo < low or hi > high:
-        raise ValueError(
-            f"{name} holds values from {lo} to {hi}, but this model reads pixels: {meaning} must lie in "
-            f"[{low}, {high}]. Pass raw intensities as integers (e.g. uint8) 0…255, or floats already "
-            f"divided by 255."
-        )
 
 
 class Standardize:

@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pytest
 
-from scratch import datasets, gradcheck, idx, images, losses, metrics, persistence, plots
+from scratch import datasets, gradcheck, idx, images, losses, metrics, persistence, plots, preprocessing
 from scratch.autograd import Tensor
 from scratch.cli import main, tasks
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
@@ -241,7 +241,7 @@ DATA = [
     case("read_idx-source-int", idx.read_idx, TypeError, "source", source=3),
     case("write_idx-array-object", idx.write_idx, TypeError, "dtype", target=io.BytesIO(), array=X_OBJECT),
     case("save-model-string", persistence.save, TypeError, "model", model="softmax", path="unused.npz"),
-    case("scale_to_unit-images-above-255", images.scale_to_unit, ValueError, "images", images=np.array([300])),
+    case("scale_pixels-X-above-255", preprocessing.scale_pixels, ValueError, "pixels", X=np.array([300]), name="pixels"),
     case("flatten_images-images-2d", images.flatten_images, ValueError, "images", images=np.zeros((3, 3))),
     case("accuracy-y_pred-short", metrics.accuracy, ValueError, "y_pred", y_true=[0, 1], y_pred=[0]),
     case("r2_score-y_true-nan", metrics.r2_score, ValueError, "y_true", y_true=[0.0, np.nan], y_pred=[0.0, 1.0]),

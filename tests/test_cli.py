@@ -7,12 +7,10 @@ import sys
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from scratch import cli, datasets
 from scratch.cli import recipes, runs, slides, tasks
 from scratch.cli.runs import load_run
-from scratch.cli.samples import read_samples
 from scratch.datasets import DataNotFoundError, load_mnist
 from scratch.preprocessing import ScalePixels, Standardize
 
@@ -92,7 +90,7 @@ def test_python_dash_m_scratch_help_states_the_splits_and_the_input_rule():
     for command in ("slides", "train", "evaluate", "predict", "gradcheck"):
         assert command in help_text()
     assert "training split minus a validation split" in help_text("train")
-    assert "whole numbers 0-255" in help_text("predict")
+    assert "integers 0-255 or floats in [0, 1]" in help_text("predict")
 
 
 # ---- the model parser reads the classes' declarations ------------------------------------------
@@ -195,56 +193,14 @@ def test_recipes_are_one_public_table_read_by_the_command_line():
     assert recipes.recipe_for("dense:8,relu,dense", "iris")["lr"] == recipes.RECIPES[("*", "tabular")]["lr"]
 
 
-# ---- item 3: one preprocessing path, whatever the file ---------------------------------------------
-def image_task(images):
-    return tasks.Task("mnist", "multiclass", images, np.zeros(len(images)), None, None, images, np.zeros(len(images)),
-                      (), tuple("0123456789"), image_shape=(28, 28))
-
-
-def write_every_format(folder, images):
-    """The same images as PNG files, uint8 .npy, CSV of integers and float .npy of 0–255 values."""
-    np.save(folder / "pixels.npy", images)
-    np.save(folder / "floats.npy", images.astype(np.float64))
-    np.savetxt(folder / "pixels.csv", images.reshape(len(images), -1), fmt="%d", delimiter=",")
-    for i, image in enumerate(images):
-        Image.fromarray(image).save(folder / f"image{i}.png")
-    return ["pixels.npy", "floats.npy", "pixels.csv"]
-
-
-def test_every_input_format_reads_as_the_same_uint8_pixels(tmp_path):
-    images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
-    task = image_task(images)
-    for name in write_every_format(tmp_path, images):
-        X = read_samples(tmp_path / name, task)
-        assert X.dtype == np.uint8, name
-        np.testing.assert_array_equal(X.reshape(3, 28, 28), images, err_msg=name)
-    np.testing.assert_array_equal(read_samples(tmp_path / "image1.png", task), images[1:2])
-    np.savetxt(tmp_path / "one.csv", images[2], fmt="%d", delimiter=",")  # one 28 × 28 image is one sample
-    np.testing.assert_array_equal(read_samples(tmp_path / "one.csv", task), images[2:3])
-
-
-@pytest.mark.parametrize("values, match", [
-    (np.full((28, 28), 0.5), "not all whole numbers"),  # pixels already divided by 255
-    (np.full((28, 28), 300.0), "0-255"),
-    (np.full((28, 28), -1, dtype=np.int64), "0-255"),
-])
-def test_pixel_files_that_are_not_raw_intensities_are_refused(tmp_path, values, match):
-    np.save(tmp_path / "x.npy", values)
-    with pytest.raises(ValueError, match=match):
-        read_samples(tmp_path / "x.npy", image_task(np.zeros((1, 28, 28), np.uint8)))
-
-
-def test_predict_gives_one_answer_per_image_whatever_its_file(capsys, mnist_run, tmp_path):
+# ---- item 3: one preprocessing path, whatever the file (the pixel rule: tests/test_pixels.py) ---------
+def test_predict_and_evaluate_read_the_test_split_as_the_saved_model_does(capsys, mnist_run):
     model, task, _ = load_run(mnist_run)
     assert model.transform == ScalePixels()
-    images = np.asarray(task.X_test[:6])
-    expected = [f"sample {i}: {task.class_names[k]}" for i, k in enumerate(model.predict(images))]
-    for name in write_every_format(tmp_path, images):
-        status, out, err = run(capsys, "predict", mnist_run, "--input", tmp_path / name)
-        assert status == 0, err
-        assert out.splitlines() == expected, name
-    status, out, _ = run(capsys, "predict", mnist_run, "--input", tmp_path / "image4.png")
-    assert out.strip() == f"sample 0: {expected[4].split(': ')[1]}"
+    expected = [f"sample {i}: {task.class_names[k]}   (true: {task.class_names[t]})"
+                for i, (k, t) in enumerate(zip(model.predict(task.X_test[:3]), task.y_test[:3]))]
+    status, out, _ = run(capsys, "predict", mnist_run, "--limit", "3")
+    assert status == 0 and out.splitlines() == expected
     status, out, _ = run(capsys, "evaluate", mnist_run)
     assert status == 0 and f"accuracy {100 * model.score(task.X_test, task.y_test):.2f} %" in out
 

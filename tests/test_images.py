@@ -1,10 +1,9 @@
-"""Image helpers: layout round trips, flattening, scaling, reading files."""
+"""Image helpers: layout round trips, flattening, standardising, reading files (scaling: tests/test_pixels.py)."""
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from scratch.images import (
     chw_to_hwc,
@@ -12,7 +11,6 @@ from scratch.images import (
     gray_to_chw,
     hwc_to_chw,
     load_image,
-    scale_to_unit,
     standardize,
 )
 
@@ -44,20 +42,6 @@ def test_flatten_is_row_major_28_by_28_to_784():
     flat = flatten_images(images)
     assert flat.shape == (2, 784) and flat.dtype == np.uint8
     assert flat[1, 28] == images[1, 1, 0]
-
-
-@given(arrays(np.uint8, (3, 4, 4)))
-def test_scale_to_unit_divides_by_255_in_the_stated_dtype(images):
-    for dtype in (np.float32, np.float64):
-        scaled = scale_to_unit(images, dtype=dtype)
-        assert scaled.dtype == dtype
-        assert 0 <= scaled.min() and scaled.max() <= 1
-        np.testing.assert_allclose(scaled * 255, images, rtol=1e-6)
-
-
-def test_scale_to_unit_refuses_pixels_outside_0_255():
-    with pytest.raises(ValueError, match=r"\[0, 255\]"):
-        scale_to_unit(np.array([0.0, 300.0]))
 
 
 def test_standardize_gives_zero_mean_unit_std_and_applies_given_statistics():

@@ -343,7 +343,7 @@ def test_pixels_whose_meaning_is_ambiguous_are_refused_with_what_to_do():
     fit(model, X, y, epochs=1, batch_size=16, lr=0.5, seed=0)
     for method in ("predict", "predict_proba", "forward", "score", "loss_grad"):
         args = (y,) if method in ("score", "loss_grad") else ()
-        with pytest.raises(ValueError, match=r"X holds values from 0\.0 to 2\d\d.*floats already divided by 255"):
+        with pytest.raises(ValueError, match=r"X holds float64 values from 0 to 2\d\d, outside \[0, 1\].*X / 255"):
             getattr(model, method)(X.astype(np.float64), *args)  # floats above 1 for a pixel model
         with pytest.raises(ValueError, match="X is uint8.*no transform.*ScalePixels"):
             getattr(untrained, method)(X, *args)  # uint8 for a model without a transform, outside fit

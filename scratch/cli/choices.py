@@ -13,7 +13,8 @@ MODEL_NAMES = ("linear", "logistic", "softmax")
 SCHEDULES = ("constant", "cosine")  # cosine: CosineAnnealingLR(optimizer, T_max=epochs), stepped per epoch
 VALIDATION_FRACTION = 0.1  # of the training split, held out for validation
 INPUT_HELP = (
-    "image runs: an image file, .npy or .csv of raw pixel intensities, whole numbers 0-255 (white on black; "
-    "other values are refused), one 28 x 28 image or rows of 784 values; tabular runs: .npy or .csv of raw "
-    "feature rows, which the saved model standardises"
+    "image runs: a grayscale image file (8-bit, 28 x 28, white on black), or a .npy or .csv of one 28 x 28 image "
+    "or rows of 784 pixels, read by the saved model exactly as from Python: integers 0-255 or floats in [0, 1] "
+    "(the pixel rule, README.md 'Pixels in, the same answer on every path'); tabular runs: .npy or .csv of raw feature rows, which the "
+    "saved model standardises"
 )

@@ -1,26 +1,28 @@
-"""New samples for ``scratch predict RUN --input FILE``, read as the run's training data was.
+"""New samples for ``scratch predict RUN --input FILE``: the file read as an array, as it is.
 
-Image runs read raw 8-bit intensities 0–255, a white digit (or garment) on black, from
-  an image file (PNG, JPEG, …; converted to grayscale, it must be 28 × 28),
-  a .npy array (uint8, any integer type, or floats holding whole numbers 0–255),
-  a .csv file of such numbers (one sample of 784 values per row, or one 28 × 28 image).
-Every form becomes the same uint8 array, so one image gets one prediction whatever its
-file; values that are not whole numbers in 0…255 (such as pixels already divided by 255)
-are refused, never guessed. Tabular runs read raw feature rows (.npy or .csv, the units
-of the data set); the saved model standardises them as it did in training.
+Each file keeps what it says, and the saved model then reads the array as it would from
+Python (``model.predict``: its transform; for image runs the pixel rule of README.md,
+"Pixels in, the same answer on every path"), so one sample gets one answer on every path:
+  an image file (PNG, JPEG, …)  → uint8 intensities, grayscale (16-bit images are refused);
+  a .npy array                  → its own dtype (uint8 pixels, floats in [0, 1], raw features, …);
+  a .csv file                   → int64 when every field is an integer literal, float64 otherwise.
+Here only the file is checked (readable, not empty, samples of the run's shape); one image
+or one row becomes a batch of one.
 """
 
+import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from scratch.images import load_image
-from scratch.preprocessing import PIXEL_MAX
+
+_INTEGER = re.compile(r"[+-]?\d+")  # a CSV field that is an integer literal: "0", "255", "-3"
 
 
 def read_samples(path, task):
-    """Raw samples (N, …) from ``path``: uint8 pixels for an image task, feature rows for a tabular one."""
+    """Samples (N, …) from ``path`` in the file's own dtype; one image or row becomes a batch of one."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
@@ -40,8 +42,6 @@ def read_samples(path, task):
                          f"got {path.name}.")
     if X.size == 0:
         raise ValueError(f"{path} holds no samples.")
-    if task.image_shape is not None:
-        X = _as_pixels(X, path)
     if X.shape in (task.image_shape, (task.n_features,)):  # a single sample
         X = X[None]
     if X.ndim < 2 or int(np.prod(X.shape[1:])) != task.n_features:
@@ -56,32 +56,39 @@ def _size(task):
 
 
 def _load_npy(path):
-    try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, EOFError) as exc:
-        raise ValueError(f"{path} is not a .npy array numpy can read ({exc}).") from None
+    """The array of a .npy file; its header is checked against the file's size before any allocation."""
+    fmt = np.lib.format
+    with open(path, "rb") as f:
+        if f.read(4) == b"PK\x03\x04":
+            raise ValueError(f"{path} is a .npz archive (several arrays), not a .npy array; save one array with "
+                             f"np.save, or take one out of the archive: np.load(path)['name'].")
+        f.seek(0)
+        try:
+            version = fmt.read_magic(f)
+            read_header = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}.get(version)
+            if read_header is None:  # 3.0: only for field names beyond latin-1, never an array of numbers
+                raise ValueError(f".npy format version {version[0]}.{version[1]} is not read here")
+            shape, _, dtype = read_header(f)
+        except (ValueError, EOFError) as exc:
+            raise ValueError(f"{path} is not a .npy array numpy can read ({exc}).") from None
+        if dtype.hasobject:
+            raise ValueError(f"{path} holds Python objects (dtype {dtype}); save an array of numbers.")
+        claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        held = path.stat().st_size - f.tell()
+        if claimed > held:
+            raise ValueError(f"{path} is truncated or damaged: its header claims an array of shape {shape} "
+                             f"({dtype}, {claimed:,} bytes) but the file holds {held:,} bytes of data.")
+        f.seek(0)
+        return fmt.read_array(f, allow_pickle=False)
 
 
 def _load_csv(path):
+    """int64 if every field is an integer literal (intensities 0, 255, …), float64 otherwise."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # an empty file: reported below as holding no samples
-            return np.loadtxt(path, delimiter=",", ndmin=2)
-    except ValueError as exc:
+            warnings.simplefilter("ignore", UserWarning)  # an empty file: reported by the caller as holding no samples
+            fields = np.char.strip(np.loadtxt(path, delimiter=",", ndmin=2, dtype=str))
+        integers = all(_INTEGER.fullmatch(field) for field in fields.flat)
+        return fields.astype(np.int64 if integers else np.float64)
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"{path} is not a CSV file of numbers ({exc}).") from None
-
-
-def _as_pixels(X, path):
-    """X as uint8 intensities: whole numbers in 0…255 of any numeric dtype; anything else refused."""
-    if X.dtype == np.uint8:
-        return X
-    if X.dtype.kind not in "iuf":
-        raise ValueError(f"{path} holds {X.dtype} values; an image run reads pixel intensities, whole numbers 0-255.")
-    whole = np.isfinite(X).all() and np.array_equal(X, np.round(X))
-    if not whole or X.min() < 0 or X.max() > PIXEL_MAX:
-        raise ValueError(
-            f"{path} holds values from {X.min():g} to {X.max():g}{'' if whole else ', not all whole numbers'}; "
-            f"an image run reads raw 8-bit intensities, whole numbers 0-{PIXEL_MAX}. For pixels scaled to [0, 1], "
-            f"save np.round(x * {PIXEL_MAX}).astype(np.uint8) instead."
-        )
-    return X.astype(np.uint8)
