@@ -43,19 +43,21 @@ class IDXFormatError(FileContentError):
     """The bytes are not a well-formed IDX file (wrong magic, truncated, trailing bytes...)."""
 
 
-def read_idx(source):
+def read_idx(source, *, shape=None):
     """Read an IDX file (raw or gzip) from a path or a binary file object.
 
     Returns an ndarray of the stored shape and dtype in native byte order
     (uint8, int8, int16, int32, float32 or float64), writable.
-    Raises IDXFormatError for malformed bytes, FileNotFoundError for a missing path.
+    shape: the shape the file must declare (a data set's known one), checked from its header
+    before any of the payload is decoded; None accepts any.
+    Raises IDXFormatError for malformed bytes or another shape, FileNotFoundError for a missing path.
     """
     name, data = _read_bytes(source)
     gzipped = data[:2] == GZIP_MAGIC
     stream = gzip.GzipFile(fileobj=io.BytesIO(data)) if gzipped else io.BytesIO(data)
     capacity = len(data) * (DEFLATE_MAX_RATIO if gzipped else 1)  # the most bytes the file can decode to
     try:
-        return _parse(stream, name, capacity)
+        return _parse(stream, name, capacity, None if shape is None else tuple(shape))
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise IDXFormatError(f"{name}: corrupt gzip stream ({exc}).") from None
 
@@ -124,10 +126,11 @@ def _read_bytes(source):
     return getattr(source, "name", f"<{type(source).__name__}>"), data
 
 
-def _parse(stream, name, capacity):
+def _parse(stream, name, capacity, expected_shape):
     """Header, then exactly the declared payload, then nothing: the array.
 
-    A payload larger than ``capacity`` (what the file can decode to) is refused before anything is allocated.
+    A payload larger than ``capacity`` (what the file can decode to), or of another shape than
+    ``expected_shape`` (unless None), is refused before anything is allocated.
     """
     magic = stream.read(4)
     if len(magic) < 4:
@@ -149,6 +152,8 @@ def _parse(stream, name, capacity):
     dtype = DTYPE_CODES[code]
     n_bytes = math.prod(shape) * dtype.itemsize
     declared = f"the header declares shape {shape} of {dtype.newbyteorder('=')} ({n_bytes} bytes)"
+    if expected_shape is not None and shape != expected_shape:
+        raise IDXFormatError(f"{name}: {declared}, but this data set's file holds shape {expected_shape}.")
     if n_bytes > capacity:
         raise IDXFormatError(f"{name}: truncated payload: {declared}, more than this file can hold ({capacity} bytes).")
     payload = bytearray(n_bytes)

@@ -25,7 +25,8 @@ from scratch.datasets import (
     make_house_prices,
 )
 from scratch.datasets import IDX_FILES
-from scratch.idx import idx_sha256, read_idx, write_idx
+from scratch import idx
+from scratch.idx import IDXFormatError, idx_header, idx_sha256, read_idx, write_idx
 
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -151,6 +152,7 @@ def test_explicit_empty_path_is_the_only_place_searched(no_data_anywhere):
 def test_checksum_mismatch_names_the_file(no_data_anywhere, monkeypatch):
     folder = _fake_idx_folder(no_data_anywhere / "fake")
     monkeypatch.setenv("SCRATCH_MNIST", str(folder))
+    monkeypatch.setattr(idx_sets, "MNIST", dataclasses.replace(idx_sets.MNIST, sizes=None))  # tiny files pass to the hash
     with pytest.raises(ChecksumError, match="train-images-idx3-ubyte.gz: SHA-256"):
         load_mnist(cache=False)
     assert not (no_data_anywhere / "cache").exists(), "unverified data is never cached"
@@ -188,7 +190,7 @@ def fake_mnist(no_data_anywhere, monkeypatch):
     """$SCRATCH_MNIST names a folder of tiny IDX files, and MNIST's published checksums are theirs."""
     folder = _fake_idx_folder(no_data_anywhere / "fake")
     sha256 = {name: idx_sha256(read_idx(idx_sets._idx_file(folder, name))) for name in IDX_FILES}
-    monkeypatch.setattr(idx_sets, "MNIST", dataclasses.replace(idx_sets.MNIST, sha256=sha256))
+    monkeypatch.setattr(idx_sets, "MNIST", dataclasses.replace(idx_sets.MNIST, sha256=sha256, sizes=None))
     monkeypatch.setenv("SCRATCH_MNIST", str(folder))
     return folder
 
@@ -445,3 +447,14 @@ def test_an_inconsistent_entry_is_refused(kwargs, message):
 def test_an_idx_source_declaring_the_wrong_image_shape_is_refused(fake_mnist):
     with pytest.raises(ValueError, match=re.escape("images are (28, 28), but its IdxSource declares image_shape=(8,")):
         datasets.load_idx(dataclasses.replace(idx_sets.MNIST, image_shape=(8, 8)), fake_mnist, cache=False)
+
+
+def test_an_idx_file_of_another_shape_than_the_data_sets_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
+    """A file declaring 700,000 images (an honest 0.5 GiB header) fails on its header: nothing is decoded."""
+    big = tmp_path / "train-images-idx3-ubyte"
+    big.write_bytes(idx_header((700_000, 28, 28), np.uint8))  # the header alone: no payload at all
+    decoded = []
+    monkeypatch.setattr(idx, "_read_into", lambda *args: decoded.append(args) or 0)
+    with pytest.raises(IDXFormatError, match=r"declares shape \(700000, 28, 28\).*holds shape \(60000, 28, 28\)"):
+        idx_sets._read_verified(big, IDX_FILES[0], idx_sets.MNIST)
+    assert decoded == []

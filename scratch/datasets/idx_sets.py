@@ -67,6 +67,14 @@ class IdxSource:
     sha256: dict  # IDX file name -> SHA-256 of its decompressed bytes
     class_names: tuple
     image_shape: tuple = (28, 28)  # height, width of every image
+    sizes: tuple = None  # images in the training and the test split, when known: checked before decoding
+
+    def file_shape(self, name):
+        """The shape IDX file ``name`` holds, (N, H, W) images or (N,) labels of its split; None if unknown."""
+        if self.sizes is None:
+            return None
+        n = self.sizes[0] if name.startswith("train") else self.sizes[1]
+        return (n,) if name in LABEL_FILES else (n, *self.image_shape)
 
 
 def _module_dirs(package, subpath):
@@ -92,6 +100,7 @@ IDX_SOURCES = (  # each one is a data set of the registry, --data KEY: a new IDX
             "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
         ))),
         class_names=tuple(str(digit) for digit in range(10)),
+        sizes=(60_000, 10_000),
     ),
     IdxSource(
         name="Fashion-MNIST", key="fashion-mnist", env_var="SCRATCH_FASHION_MNIST", torch_name="FashionMNIST",
@@ -106,6 +115,7 @@ IDX_SOURCES = (  # each one is a data set of the registry, --data KEY: a new IDX
         ))),
         class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                      "Ankle boot"),
+        sizes=(60_000, 10_000),
     ),
 )
 MNIST, FASHION_MNIST = IDX_SOURCES
@@ -181,7 +191,7 @@ def _locate(source, path):
 
 def _read_verified(path, name, source):
     """Decode one IDX file, check it against the published SHA-256 of its decompressed bytes; labels as int64."""
-    array = read_idx(path)
+    array = read_idx(path, shape=source.file_shape(name))  # a file of another shape is refused undecoded
     digest = idx_sha256(array)
     if digest != source.sha256[name]:
         raise ChecksumError(
