@@ -114,6 +114,12 @@ def check_table(where, rows, expected):
                 f"{where}, line {line}: {token} is printed, the code computes {value!r}")
 
 
+def shown_output(info):
+    """(True, tolerance or None) for a ```text block (```text ± 0.2 states a tolerance), (False, None) otherwise."""
+    match = re.fullmatch(r"text(?:\s+±\s*([0-9.eE+-]+))?", info)
+    return (match is not None, float(match.group(1)) if match and match.group(1) else None)
+
+
 def check_output(where, shown_text, tolerance, output):
     """A block's printed output equals the ```text block shown after it: the words exactly, the
     numbers exactly or, where the page states a tolerance (```text ± t), within it."""

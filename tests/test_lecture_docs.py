@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from markdown_blocks import check_output, check_table, code_blocks, missing_peers, numbers, shown, tables
+from markdown_blocks import check_output, check_table, code_blocks, missing_peers, numbers, shown, shown_output, tables
 from page_formulas import assert_chain
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "lecture"
@@ -76,11 +76,10 @@ def check_printed(page, index, blocks, output):
     ```text ± t, for a machine-dependent number); a block that prints must be followed by one."""
     line = blocks[index - 1][0]
     following = blocks[index] if index < len(blocks) else (None, "", "")
-    shown_as = re.fullmatch(r"text(?:\s+±\s*([0-9.]+))?", following[1])
-    if shown_as is None:
+    is_text, tolerance = shown_output(following[1])
+    if not is_text:
         assert output == "", f"{page.name}: block {index} (line {line}) prints {output!r}; no ```text block after it shows it"
         return
-    tolerance = float(shown_as.group(1)) if shown_as.group(1) else None
     check_output(f"{page.name}: the text block at line {following[0]}", following[2], tolerance, output)
 
 
