@@ -5,15 +5,19 @@ label names the quantity (``∂L/∂w``); every form after it is an expression i
 notation, evaluated with NumPy on the values a test binds (random shapes):
 
     ·  ⊙  *   multiply elementwise (a scalar broadcasts)   @   matrix product
-    −  /  ²   minus, divide, square                         ᵀ   transpose
+    −  /  ²   minus, divide, square                         ᵀ   transpose      ^  power
     Σₙ(a)     sum over the samples (axis 0)                  Σᵢ(a)  sum over the classes (last axis, kept)
-    (a > 0)   1 where it holds, 0 elsewhere                  ŷ σ ω ε λ μ τ η θ  are names
+    Σ_B(a) Σₖ(a)  sum over axis 0 (batches, steps)           Σ(a)   sum of every element
+    (a > 0)   1 where it holds, 0 elsewhere                  ŷ σ ω ε λ μ τ η θ ∇ |B|  are names (∇ℓ, ω_y)
+    x[i]      indexing
 
-and functions exp, log, tanh, σ, softplus, softmax, logsumexp, diag, outer, mean, onehot. A
+and functions exp, log, tanh, σ, softplus, softmax, logsumexp, diag, outer, mean, binom, zeros,
+scatter_add (and onehot, which a test binds with its number of classes). A
 test then asserts that every form equals the value the label stands for — finite differences
 of the formula before it, and what scratch's code returns — so a wrong edit to any form fails.
 """
 
+import math
 import re
 
 import numpy as np
@@ -22,14 +26,23 @@ from markdown_blocks import code_blocks
 
 from scratch import numerics
 
-SYMBOLS = [("Σₙ(", "sum_n("), ("Σᵢ(", "sum_i("), ("ŷ", "y_hat"), ("σ", "sigmoid"), ("ω", "omega"),
+SYMBOLS = [("Σₙ(", "sum_n("), ("Σᵢ(", "sum_i("), ("Σ_B(", "sum_n("), ("Σₖ(", "sum_n("), ("Σ(", "sum_all("),
+           ("∇", "nabla_"), ("|B|", "batch_size"), ("∞", "infinity"), ("^", "**"), ("ŷ", "y_hat"), ("σ", "sigmoid"), ("ω", "omega"),
            ("ε", "eps"), ("λ", "lam"), ("μ", "mu"), ("τ", "tau"), ("η", "eta"), ("θ", "theta"), ("ℓ", "ell"),
            ("·", "*"), ("⊙", "*"), ("−", "-"), ("²", "**2"), ("ᵀ", ".T"), ("≠", "!="), ("′", "_prime"), ("∂", "d")]
 FUNCTIONS = {
     "exp": np.exp, "log": np.log, "tanh": np.tanh, "max": np.maximum, "diag": np.diag, "outer": np.outer,
     "mean": np.mean, "softplus": numerics.softplus, "sigmoid": numerics.sigmoid, "softmax": numerics.softmax,
-    "logsumexp": lambda a: numerics.logsumexp(a, keepdims=True), "log_softmax": numerics.log_softmax, "sum_n": lambda a: np.sum(a, axis=0), "sum_i": lambda a: np.sum(a, axis=-1, keepdims=True),
+    "logsumexp": lambda a: numerics.logsumexp(a, keepdims=True), "log_softmax": numerics.log_softmax,
+    "sum_n": lambda a: np.sum(a, axis=0), "sum_i": lambda a: np.sum(a, axis=-1, keepdims=True), "sum_all": np.sum,
+    "binom": math.comb, "zeros": np.zeros_like, "scatter_add": lambda out, index, g: _scatter_add(out, index, g),
 }
+
+
+def _scatter_add(out, index, g):
+    out = np.array(out, dtype=float)
+    np.add.at(out, index, g)
+    return out
 
 
 def python(form):

@@ -1,4 +1,4 @@
-"""Sections 3 (S1–S10), 4, 5 and 8 of docs/lecture/derivations.md, read from the page and evaluated.
+"""Sections 3 (S1–S10), 4, 5 and 8 (T1–T5) of docs/lecture/derivations.md, read from the page and evaluated.
 
 As tests/test_derivations_regression.py: every form of every formula block must equal finite
 differences of the formula before it and what scratch returns (models, layers, the tape).
@@ -20,7 +20,7 @@ CHAINS = chains(PAGE)
 CHECKS = {}
 check = checked(CHECKS)
 N, D, K = 5, 3, 4
-SECTIONS = "SLAT"  # S1–S10 here; S11–S14 are checked in tests/test_derivations.py
+SECTIONS = "SLAT"  # S1–S10 here; S11–S14 in tests/test_derivations_cross_entropy_options.py
 
 
 def page(tag, label, values, **changed):
@@ -204,6 +204,13 @@ def _t2():
 def _t3():
     (_, _), (_, db), g, _ = tape(lambda a, b: a + b, (N, K), (K,))
     return {"g": g}, [db]
+
+
+@check("T4", "y", "∂L/∂x")
+def _t4():
+    index = np.array([0, 2, 2, 3, 0, 0])  # 0 and 2 repeat: their gradients add up
+    (x,), (dx,), g, out = tape(lambda a: a[index], (K,))
+    return {"x": x, "index": index, "g": g}, {"y": [out], "∂L/∂x": [dx, fd(lambda u: g @ u[index], x)]}
 
 
 @check("T5", "tanh(x)", "∂L/∂x")

@@ -6,14 +6,24 @@ torch is installed. A block whose info string has a second word (```python skip)
 other language (```text, ```sh) are shown, never run. A failure names the page, the block
 and its line: tracebacks point at the Markdown file's own lines. Links between the pages
 and to the code must resolve.
+
+Nothing printed goes unchecked: what a block prints must be the ```text block right after it
+(```text ± 0.2 where the page states a tolerance for a machine-dependent number), and a
+```text block that follows no python block fails. Every Markdown table carries a marker line:
+``<!-- checked: name -->`` — the page's code sets ``name`` to the table's rows, and every number
+of a row (outside $…$ math) must equal the code's at the printed precision
+(tests/markdown_blocks.py) — or ``<!-- not computed: why -->``, allowed only to a table with
+no decimal number.
 """
 
+import contextlib
+import io
 import re
 import warnings
 from pathlib import Path
 
 import pytest
-from markdown_blocks import code_blocks, missing_peers
+from markdown_blocks import check_output, check_table, code_blocks, missing_peers, numbers, shown, shown_output, tables
 from page_formulas import assert_chain
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "lecture"
@@ -26,10 +36,14 @@ def test_page_runs(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace = {"__name__": f"docs.lecture.{page.stem}"}
-    skipped = []
-    for index, (line, info, code) in enumerate(code_blocks(page), 1):
+    blocks, skipped = code_blocks(page), []
+    pending = checked_tables(page)  # {line: (name, rows)}, checked once the page's code has set `name`
+    for index, (line, info, code) in enumerate(blocks, 1):
         if info == "formula" and page.name != "derivations.md":  # derivations.md: tests/test_derivations_*.py
             check_formulas(page, line, code, namespace)
+        if info.split()[:1] == ["text"]:
+            before = blocks[index - 2][1] if index > 1 else None
+            assert before == "python", f"{page.name}: the text block at line {line} follows no python block: nothing checks it"
         if info != "python":
             continue
         missing = missing_peers(code)
@@ -37,15 +51,51 @@ def test_page_runs(page, tmp_path, monkeypatch):
             skipped.append(f"block {index} (line {line}) needs {', '.join(missing)}")
             continue
         # Padding with newlines makes the code's line numbers the page's own.
-        compiled = compile("\n" * (line - 1) + code, str(page), "exec")
+        compiled, printed = compile("\n" * (line - 1) + code, str(page), "exec"), io.StringIO()
         try:
-            exec(compiled, namespace)
+            with contextlib.redirect_stdout(printed):
+                exec(compiled, namespace)
         except Exception as error:
             if type(error).__name__ == "DataNotFoundError":  # scratch.datasets: a data set is not installed
                 pytest.skip(f"{page.name}: block {index} (line {line}) needs data: {error}")
             raise AssertionError(f"{page.name}: block {index} at line {line} failed: {error!r}") from error
+        check_printed(page, index, blocks, printed.getvalue())
+        for table_line, (name, rows) in list(pending.items()):
+            if name in namespace:
+                check_table(f"{page.name}: the table at line {table_line} (checked: {name})", rows, namespace[name])
+                del pending[table_line]
+    unchecked = [f"the table at line {line} (its code sets no {name})" for line, (name, _) in pending.items()]
     if skipped:
-        warnings.warn(f"{page.name}: skipped " + "; ".join(skipped), stacklevel=1)
+        warnings.warn(f"{page.name}: skipped " + "; ".join(skipped + unchecked), stacklevel=1)
+    else:
+        assert not unchecked, f"{page.name}: " + "; ".join(unchecked)
+
+
+def check_printed(page, index, blocks, output):
+    """What block ``index`` printed is the ```text block right after it (the page's own tolerance,
+    ```text ± t, for a machine-dependent number); a block that prints must be followed by one."""
+    line = blocks[index - 1][0]
+    following = blocks[index] if index < len(blocks) else (None, "", "")
+    is_text, tolerance = shown_output(following[1])
+    if not is_text:
+        assert output == "", f"{page.name}: block {index} (line {line}) prints {output!r}; no ```text block after it shows it"
+        return
+    check_output(f"{page.name}: the text block at line {following[0]}", following[2], tolerance, output)
+
+
+def checked_tables(page):
+    """{first line: (name, rows)} of the tables the page's code checks (``<!-- checked: name -->``);
+    a table with neither marker fails, and one marked ``<!-- not computed: why -->`` may show no
+    decimal number (a worked number is never left unchecked)."""
+    checked = {}
+    for line, kind, name, rows in tables(page):
+        assert kind is not None, f"{page.name}: the table at line {line} has no <!-- checked: name --> above it"
+        if kind == "checked":
+            checked[line] = (name, rows)
+            continue
+        decimals = [n for _, text in rows for n in numbers(shown(text)) if "." in n]
+        assert not decimals, f"{page.name}: the table at line {line} shows {decimals} but is marked not computed"
+    return checked
 
 
 def check_formulas(page, line, code, namespace):

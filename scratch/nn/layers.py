@@ -85,6 +85,16 @@ class Linear(_Layer):
         if bias:
             self.params["bias"] = rng.uniform(-bound, bound, out_features).astype(self.dtype)
 
+    @classmethod
+    def holding(cls, weight, bias=None):
+        """A Linear whose parameters are these arrays themselves (no copy, no initialisation):
+        weight (out_features, in_features), bias (out_features,) or None."""
+        layer = object.__new__(cls)
+        _Layer.__init__(layer)
+        (layer.out_features, layer.in_features), layer.dtype = weight.shape, weight.dtype
+        layer.params = {"weight": weight} if bias is None else {"weight": weight, "bias": bias}
+        return layer
+
     @property
     def weight(self):
         return self.params["weight"]

@@ -32,8 +32,9 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}")
     lead = input.data.shape[:-1]
     x = input if input.ndim == 2 else input.reshape(-1, in_features)
-    b = bias if bias is not None else Tensor(np.zeros(out_features, weight.data.dtype))
-    y = layer_node(object.__new__(layers.Linear), x, (("weight", weight), ("bias", b)), "linear")
+    params = (("weight", weight),) if bias is None else (("weight", weight), ("bias", bias))
+    layer = layers.Linear.holding(weight.data, None if bias is None else bias.data)
+    y = layer_node(layer, x, params, "linear")
     return y if input.ndim == 2 else y.reshape(*lead, out_features)
 
 
