@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scratch import cli, datasets
-from scratch.cli import recipes, runs, slides, tasks
+from scratch.cli import painter, recipes, runs, slides, tasks
 from scratch.cli.runs import load_run
 from scratch.datasets import DataNotFoundError, load_mnist
 from scratch.preprocessing import ScalePixels, Standardize
@@ -183,6 +183,7 @@ def test_history_figure_says_its_validation_is_held_out_of_training(capsys, tmp_
     titles = []
     real = plots.plot_history
     monkeypatch.setattr(plots, "plot_history", lambda *a, **kw: titles.append(kw["title"]) or real(*a, **kw))
+    monkeypatch.setattr(painter, "available_cpus", lambda: 1)  # drawn in this process, where it is watched
     assert run(capsys, "train", "softmax", "--data", "iris", "--epochs", "2", "--quiet", "--out", tmp_path / "r")[0] == 0
     assert "validation: 12 samples held out of the training split" in titles[0]
 
@@ -268,8 +269,10 @@ def test_replacing_a_run_needs_overwrite(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("where, error, status", [
-    ("draw_figures", KeyboardInterrupt(), 130),
-    ("draw_figures", OSError(28, "No space left on device", "history.png"), 1),
+    ("draw_history", KeyboardInterrupt(), 130),
+    ("draw_test_figures", KeyboardInterrupt(), 130),
+    ("draw_history", OSError(28, "No space left on device", "history.png"), 1),
+    ("draw_test_figures", OSError(28, "No space left on device", "confusion.png"), 1),
 ])
 def test_an_interrupt_or_full_disk_while_writing_leaves_the_previous_run_whole(
         capsys, tmp_path, monkeypatch, where, error, status):
@@ -462,3 +465,15 @@ def test_predict_proba_shows_the_most_probable_classes_with_probabilities_summin
 def test_help_is_plain_text_without_markup(capsys):
     status, out, _ = run(capsys, "--help")
     assert status == 0 and "``" not in out and "scratch predict runs/softmax-mnist" in out
+
+
+def test_figures_drawn_beside_the_training_are_the_ones_drawn_after_it(capsys, tmp_path, monkeypatch):
+    """On two CPUs a second process draws (the history during the refit); on one, this process: same files."""
+    monkeypatch.setattr(painter, "available_cpus", lambda: 2)
+    assert run(capsys, *IRIS, tmp_path / "beside")[0] == 0
+    monkeypatch.setattr(painter, "available_cpus", lambda: 1)
+    assert run(capsys, *IRIS, tmp_path / "after")[0] == 0
+    beside, after = folder_bytes(tmp_path / "beside"), folder_bytes(tmp_path / "after")
+    assert sorted(beside) == sorted(after) == ["confusion.png", "history.png", "model.npz", "run.json"]
+    for name in ("confusion.png", "history.png", "model.npz"):
+        assert beside[name] == after[name], name

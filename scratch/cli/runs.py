@@ -21,6 +21,7 @@ from scratch import persistence
 from scratch._files import FileContentError, write_atomically
 from scratch._validation import check_choice
 from scratch.cli.choices import SCHEDULES
+from scratch.cli.painter import painter
 from scratch.cli.recipes import recipe_for
 from scratch.cli.run_folder import MODEL_FILE, RUN_FILE, check_out, run_folder
 from scratch.cli.samples import read_samples
@@ -49,32 +50,39 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
     task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed,
                      classes=classes)
     recipe = recipe_for(model_spec, data, overrides)
-    monitored, history = train_on_task(model_spec, task, recipe, weight_decay=weight_decay, seed=seed,
-                                       verbose=verbose, threads=threads)
-    whole = task.whole_training_split()
-    if verbose:
-        print(f"refitting on all {len(whole.X_train)} training samples with the same recipe …", flush=True)
-    model, final_history = train_on_task(model_spec, whole, recipe, weight_decay=weight_decay, seed=seed,
-                                         verbose=False, threads=threads)
-    test_outputs = split_outputs(model, task.X_test)  # scored, and drawn as the figures' predictions
+    train = dict(weight_decay=weight_decay, seed=seed, threads=threads)
+    monitored, history = train_on_task(model_spec, task, recipe, verbose=verbose, **train)
+    with run_folder(out, overwrite) as folder:
+        figures = painter(draw_history, draw_test_figures, task, history, folder, monitored)
+        try:  # the history figure is drawn (beside, on two CPUs) while the final model is refitted
+            whole = task.whole_training_split()
+            if verbose:
+                print(f"refitting on all {len(whole.X_train)} training samples with the same recipe …", flush=True)
+            model, final_history = train_on_task(model_spec, whole, recipe, verbose=False, **train)
+            test_outputs = split_outputs(model, task.X_test)  # scored, and drawn as the figures' predictions
+            run = _record(task, whole, recipe, weight_decay, monitored, history, final_history, model, test_outputs)
+            if report is not None:
+                report(run)
+            persistence.save(model, folder / MODEL_FILE)
+            if verbose:
+                print(f"drawing the figures into {out} …", flush=True)
+            run["figures"] = [path.name for path in figures.finish(model, model.criterion.predict(test_outputs))]
+        finally:
+            figures.close()
+        write_atomically(folder / RUN_FILE, lambda file: file.write(json.dumps(run, indent=2).encode()))
+    return run
+
+
+def _record(task, whole, recipe, weight_decay, monitored, history, final_history, model, test_outputs):
+    """run.json's content: task settings, recipe, splits, metrics of each split, seconds, history."""
     metrics = {"train": split_metrics(model, whole.X_train, whole.y_train),
                "validation": _metrics(monitored.criterion, history.val_loss[-1], history.val_score[-1]),
                "test": split_metrics(model, task.X_test, task.y_test, test_outputs)}
     samples = {"train": len(whole.X_train), "validation": len(task.X_val), "test": len(task.X_test)}
-    run = dict(task=task.settings, recipe=recipe, weight_decay=weight_decay,
-               splits={name: {"samples": samples[name], "role": SPLITS[name]} for name in SPLITS},
-               metrics=metrics, seconds=float(sum(history.seconds) + sum(final_history.seconds)),
-               history={k: list(map(float, v)) for k, v in vars(history).items()})
-    if report is not None:
-        report(run)
-    with run_folder(out, overwrite) as folder:
-        persistence.save(model, folder / MODEL_FILE)
-        if verbose:
-            print(f"drawing the figures into {out} …", flush=True)
-        predictions = model.criterion.predict(test_outputs)
-        run["figures"] = [path.name for path in draw_figures(model, task, history, folder, predictions)]
-        write_atomically(folder / RUN_FILE, lambda file: file.write(json.dumps(run, indent=2).encode()))
-    return run
+    return dict(task=task.settings, recipe=recipe, weight_decay=weight_decay,
+                splits={name: {"samples": samples[name], "role": SPLITS[name]} for name in SPLITS},
+                metrics=metrics, seconds=float(sum(history.seconds) + sum(final_history.seconds)),
+                history={k: list(map(float, v)) for k, v in vars(history).items()})
 
 
 def train_on_task(model_spec, task, recipe, *, weight_decay=0.0, seed=0, verbose=True, threads=None):
@@ -189,12 +197,20 @@ def _label(task, value):
 
 
 # ---- figures -------------------------------------------------------------------------------
-def draw_figures(model, task, history, out, predictions):
-    """The run's PNG figures (validation per epoch; test split at the end); returns their paths.
+def draw_history(task, history, out, monitored):
+    """[history.png]: the monitored run's loss and validation score per epoch."""
+    from scratch import plots  # matplotlib is imported here, once there is something to draw
 
-    predictions: the model's predictions for ``task.X_test``.
-    """
-    from scratch import plots  # matplotlib is imported here, once the results are known
+    path = Path(out) / "history.png"
+    held_out = f"validation: {len(task.X_val)} samples held out of the training split"
+    plots.plot_history(history, score_name=monitored.criterion.score_name,
+                       title=f"{type(monitored).__name__} on {task.data} ({held_out})", path=path)
+    return [path]
+
+
+def draw_test_figures(task, history, out, monitored, model, predictions):
+    """The final model's figures on the test split; returns their paths. predictions: for ``task.X_test``."""
+    from scratch import plots
 
     paths = []
 
@@ -202,9 +218,6 @@ def draw_figures(model, task, history, out, predictions):
         paths.append(Path(out) / name)
         return paths[-1]
 
-    held_out = f"validation: {len(task.X_val)} samples held out of the training split"
-    plots.plot_history(history, score_name=model.criterion.score_name,
-                       title=f"{type(model).__name__} on {task.data} ({held_out})", path=path("history.png"))
     if task.kind == "regression":
         plots.plot_regression(model, task.X_test, task.y_test, feature_names=task.feature_names,
                               target_name=task.target_name, path=path("fit.png"))
