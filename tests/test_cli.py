@@ -11,26 +11,9 @@ import pytest
 from scratch import cli, datasets
 from scratch.cli import recipes, runs, slides, tasks
 from scratch.cli.runs import load_run
-from scratch.datasets import DataNotFoundError, load_mnist
 from scratch.preprocessing import ScalePixels, Standardize
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def run(capsys, *argv):
-    """(exit status, stdout, stderr) of the scratch command."""
-    status = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def assert_one_error_line(err):
-    assert err.startswith("scratch: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
-
-
-def assert_pngs(folder, names):
-    for name in names:
-        assert (folder / name).read_bytes()[:8] == PNG_SIGNATURE, name
+from conftest import assert_one_error_line, assert_pngs, run
 
 
 def folder_bytes(folder):
@@ -45,18 +28,8 @@ def iris_run(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="module")
-def mnist_run(tmp_path_factory):
-    try:
-        load_mnist()
-    except DataNotFoundError as exc:
-        pytest.skip(str(exc))
-    out = tmp_path_factory.mktemp("runs") / "mnist"
-    assert cli.main(["train", "softmax", "--data", "mnist", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
-    return out
-
-
 # ---- slides, gradcheck, help --------------------------------------------------------------
+@pytest.mark.slow
 def test_slides_reproduces_every_lecture_value(capsys):
     status, out, _ = run(capsys, "slides")
     assert status == 0
@@ -193,7 +166,8 @@ def test_recipes_are_one_public_table_read_by_the_command_line():
     assert recipes.recipe_for("dense:8,relu,dense", "iris")["lr"] == recipes.RECIPES[("*", "tabular")]["lr"]
 
 
-# ---- item 3: one preprocessing path, whatever the file (the pixel rule: tests/test_pixels.py) ---------
+# ---- item 3: one preprocessing path, whatever the file (the pixel rule: tests/test_preprocessing.py) ---------
+@pytest.mark.slow
 def test_predict_and_evaluate_read_the_test_split_as_the_saved_model_does(capsys, mnist_run):
     model, task, _ = load_run(mnist_run)
     assert model.transform == ScalePixels()
@@ -205,6 +179,7 @@ def test_predict_and_evaluate_read_the_test_split_as_the_saved_model_does(capsys
     assert status == 0 and f"accuracy {100 * model.score(task.X_test, task.y_test):.2f} %" in out
 
 
+@pytest.mark.slow
 def test_real_mnist_run_monitors_6000_held_out_images_refits_on_60000_and_writes_every_figure(mnist_run):
     saved = json.loads((mnist_run / "run.json").read_text())
     assert [saved["splits"][s]["samples"] for s in ("train", "validation", "test")] == [60000, 6000, 10000]
@@ -212,6 +187,7 @@ def test_real_mnist_run_monitors_6000_held_out_images_refits_on_60000_and_writes
     assert_pngs(mnist_run, ["history.png", "confusion.png", "predictions.png", "weights.png"])
 
 
+@pytest.mark.slow
 def test_predict_refuses_an_image_of_the_wrong_size_saying_how_to_convert(capsys, mnist_run):
     status, _, err = run(capsys, "predict", mnist_run, "--input", mnist_run / "weights.png")
     assert status == 2 and "28 × 28 grayscale" in err and "resize((28, 28))" in err

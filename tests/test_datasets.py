@@ -32,29 +32,10 @@ MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 ENV_VARS = ("SCRATCH_MNIST", "SCRATCH_FASHION_MNIST", "SCRATCH_DATA")
 
 
-@pytest.fixture(scope="module")
-def cache_env(tmp_path_factory):
-    """A fresh decoded cache for this module, so the real data is decoded once per session."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SCRATCH_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-def _load_or_skip(loader):
-    try:
-        return loader()
-    except DataNotFoundError as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="module")
-def mnist(cache_env):
-    return _load_or_skip(load_mnist)
-
-
-@pytest.fixture(scope="module")
-def fashion(cache_env):
-    return _load_or_skip(load_fashion_mnist)
+@pytest.fixture
+def fashion(fashion_mnist):
+    """conftest's session-wide Fashion-MNIST, under the name these tests' parameters use."""
+    return fashion_mnist
 
 
 @pytest.fixture

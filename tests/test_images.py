@@ -1,4 +1,4 @@
-"""Image helpers: layout round trips, flattening, standardising, reading files (scaling: tests/test_pixels.py)."""
+"""Image helpers: layout round trips, flattening, standardising, reading files (scaling: tests/test_preprocessing.py)."""
 
 import numpy as np
 import pytest

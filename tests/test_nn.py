@@ -27,7 +27,8 @@ from scratch.nn import (
     Tanh,
 )
 from scratch.preprocessing import ScalePixels, Standardize
-from tests.test_layers import matrices, seeds, sizes
+
+from conftest import matrices, seeds, sizes
 
 
 def relative_error(a, b):

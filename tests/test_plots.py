@@ -18,7 +18,8 @@ from scratch.plots import (
 )
 from scratch.training import History
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from conftest import PNG_SIGNATURE
+
 DIGITS = [str(k) for k in range(10)]
 
 

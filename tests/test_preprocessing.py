@@ -10,21 +10,15 @@ from hypothesis import given
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from scratch import cli
 from scratch.cli import tasks
 from scratch.cli.runs import load_run
 from scratch.cli.samples import read_samples
-from scratch.datasets import DataNotFoundError, load_mnist
 from scratch.models import SoftmaxRegression
 from scratch.preprocessing import ScalePixels, scale_pixels
 
+from conftest import run
+
 RULE = "integer arrays (uint8, int64, …) are raw 8-bit intensities 0…255"  # in every refusal
-
-
-def run(capsys, *argv):
-    status = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def refusal(call):
@@ -135,20 +129,9 @@ def test_unreadable_files_are_refused_naming_the_problem(tmp_path, write, name, 
 
 # ---- the done-when: one array, one answer, from Python and from every file ------------------------
 @pytest.fixture(scope="module")
-def mnist_run(tmp_path_factory):
-    try:
-        load_mnist()
-    except DataNotFoundError as exc:
-        pytest.skip(str(exc))
-    out = tmp_path_factory.mktemp("runs") / "mnist"
-    assert cli.main(["train", "softmax", "--data", "mnist", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
+def inputs(mnist, tmp_path_factory):
     """300 MNIST test images and the files holding them (each with the array Python would pass)."""
-    images = np.asarray(load_mnist().X_test[:300])
+    images = np.asarray(mnist.X_test[:300])
     folder, rows = tmp_path_factory.mktemp("inputs"), images.reshape(300, -1)
     arrays_ = {"uint8.npy": images, "scaled.npy": images / 255, "integers.csv": rows.astype(np.int64),
                "scaled.csv": rows / 255}
@@ -161,6 +144,7 @@ def inputs(tmp_path_factory):
     return images, folder, arrays_
 
 
+@pytest.mark.slow
 def test_the_same_images_get_the_same_predictions_from_python_and_from_every_file(capsys, mnist_run, inputs):
     model, task, _ = load_run(mnist_run)
     images, folder, arrays_ = inputs
@@ -177,6 +161,7 @@ def test_the_same_images_get_the_same_predictions_from_python_and_from_every_fil
         assert status == 0 and out.strip() == f"sample 0: {task.class_names[expected[i]]}"
 
 
+@pytest.mark.slow
 def test_floats_0_255_get_the_same_refusal_from_python_and_from_the_command_line(capsys, mnist_run, inputs):
     model, _, _ = load_run(mnist_run)
     images, folder, _ = inputs
@@ -186,6 +171,7 @@ def test_floats_0_255_get_the_same_refusal_from_python_and_from_the_command_line
     assert (status, out, err) == (2, "", f"scratch: error: {message}\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("write, name, fragments", BAD_FILES, ids=[case[1] for case in BAD_FILES])
 def test_scratch_predict_refuses_a_bad_file_with_one_error_line(capsys, mnist_run, tmp_path, write, name, fragments):
     status, out, err = run(capsys, "predict", mnist_run, "--input", write(tmp_path / name))
