@@ -32,7 +32,7 @@ from hypothesis.extra.numpy import arrays
 
 from scratch import cli, datasets
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
-from scratch.nn import CrossEntropyLoss, Linear, Network, ReLU, Sequential, Softmax
+from scratch.nn import CrossEntropyLoss, Linear, Network, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from scratch.optim import SGD
 
 # default: the same 40 examples per test on every run (derandomize), so a run's verdict is the
@@ -116,6 +116,26 @@ seeds = st.integers(0, 2**32 - 1)
 
 def matrices(n_rows, n_cols):
     return arrays(np.float64, (n_rows, n_cols), elements=finite)
+
+
+def to_torch(module, torch, twins=None):
+    """The same module in torch.nn with our weights copied in; a module used twice stays one module used twice."""
+    twins = {} if twins is None else twins
+    if id(module) not in twins:
+        if isinstance(module, Sequential):
+            twin = torch.nn.Sequential(*[to_torch(child, torch, twins) for child in module])
+        elif isinstance(module, Linear):
+            twin = torch.nn.Linear(module.in_features, module.out_features, bias=module.bias is not None,
+                                   dtype=torch.float64)
+            with torch.no_grad():
+                for name, value in module.params.items():
+                    getattr(twin, name).copy_(torch.from_numpy(value))
+        elif isinstance(module, Softmax):
+            twin = torch.nn.Softmax(dim=module.dim)
+        else:
+            twin = {ReLU: torch.nn.ReLU, Sigmoid: torch.nn.Sigmoid, Tanh: torch.nn.Tanh}[type(module)]()
+        twins[id(module)] = twin
+    return twins[id(module)]
 
 
 # ---- bad input: one table per module, one rule for every row ------------------------------------------
