@@ -13,7 +13,15 @@ from scratch.cli import recipes, runs, slides, tasks
 from scratch.cli.runs import load_run
 from scratch.preprocessing import ScalePixels, Standardize
 
-from conftest import assert_one_error_line, assert_pngs, run
+from conftest import (
+    assert_one_error_line,
+    assert_pngs,
+    assert_raises_naming,
+    case,
+    CommandLineError,
+    run,
+    scratch_command,
+)
 
 
 def folder_bytes(folder):
@@ -438,3 +446,51 @@ def test_predict_proba_shows_the_most_probable_classes_with_probabilities_summin
 def test_help_is_plain_text_without_markup(capsys):
     status, out, _ = run(capsys, "--help")
     assert status == 0 and "``" not in out and "scratch predict runs/softmax-mnist" in out
+
+
+# ---- bad input: the tasks and the command line (each call raises the error type and names the argument; conftest.case)
+IRIS_TASK = tasks.load_task("iris")
+
+
+def command_case(case_id, argument, *argv):
+    """A ``scratch <argv>`` row: a usage error (status 2) whose error line names ``argument``."""
+    return case(case_id, scratch_command, CommandLineError, argument, argv=list(argv))
+
+
+IRIS_TRAIN = ("train", "softmax", "--data", "iris", "--epochs", "1", "--out", "/nonexistent/never-written")
+
+
+BAD_INPUT_TABLE = [
+    case("load_task-data-unknown", tasks.load_task, ValueError, "data", data="cifar10"),
+    case("load_task-test_fraction-1", tasks.load_task, ValueError, "test_fraction", data="iris", test_fraction=1.0),
+    case("load_task-test_fraction-string", tasks.load_task, TypeError, "test_fraction",
+         data="iris", test_fraction="0.2"),
+    case("load_task-features-out-of-range", tasks.load_task, ValueError, "features", data="iris", features=[4]),
+    case("load_task-features-string", tasks.load_task, TypeError, "features", data="iris", features="ab"),
+    case("load_task-positive_class-unknown", tasks.load_task, ValueError, "positive_class", data="iris",
+         model="logistic", positive_class="rose"),
+    case("load_task-model-mismatch", tasks.load_task, ValueError, "model", data="iris", model="linear"),
+    case("load_task-validation_fraction-0", tasks.load_task, ValueError, "validation_fraction", data="iris",
+         validation_fraction=0.0),
+    case("build_model-spec-unknown", tasks.build_model, ValueError, "model", spec="perceptron", task=IRIS_TASK),
+    case("build_model-dtype-int", tasks.build_model, TypeError, "dtype", spec="softmax", task=IRIS_TASK, dtype=int),
+    command_case("cli-data-unknown", "--data", "train", "softmax", "--data", "cifar"),
+    command_case("cli-lr-negative", "lr", *IRIS_TRAIN, "--lr", "-1"),
+    command_case("cli-batch-size-0", "--batch-size", *IRIS_TRAIN, "--batch-size", "0"),
+    command_case("cli-epochs-string", "--epochs", *IRIS_TRAIN, "--epochs", "many"),
+    command_case("cli-features-not-integers", "--features", *IRIS_TRAIN, "--features", "a,b"),
+    command_case("cli-momentum-negative", "momentum", *IRIS_TRAIN, "--momentum", "-0.9"),
+    command_case("cli-weight-decay-negative", "weight_decay", *IRIS_TRAIN, "--weight-decay", "-1"),
+    command_case("cli-seed-negative", "seed", *IRIS_TRAIN, "--seed", "-1"),
+    command_case("cli-model-unknown", "model", "train", "perceptron", "--data", "iris"),
+    command_case("cli-gradcheck-tol-0", "--tol", "gradcheck", "--tol", "0"),
+    command_case("cli-gradcheck-tol-nan", "--tol", "gradcheck", "--tol", "nan"),
+    command_case("cli-features-with-image-data", "features", *IRIS_TRAIN, "--data", "mnist", "--features", "1"),
+    command_case("cli-positive-class-with-softmax", "positive_class", *IRIS_TRAIN, "--positive-class", "setosa"),
+    command_case("cli-predict-limit-0", "--limit", "predict", "/nonexistent/run", "--limit", "0"),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

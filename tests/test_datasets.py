@@ -1,11 +1,12 @@
 """Data loaders: real MNIST/Fashion-MNIST (skipped when absent), search, checksums, cache, tables, synthetic."""
 
+import os
+import re
+
 import dataclasses
 import hashlib
 import importlib.resources
 import inspect
-import os
-import re
 import tarfile
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 from scratch import datasets
-from scratch.datasets import idx_sets
+from scratch.datasets import IDX_FILES, idx_sets
 from scratch.datasets import (
     ChecksumError,
     DataNotFoundError,
@@ -24,8 +25,9 @@ from scratch.datasets import (
     make_advertising,
     make_house_prices,
 )
-from scratch.datasets import IDX_FILES
 from scratch.idx import idx_sha256, read_idx, write_idx
+
+from conftest import assert_raises_naming, case
 
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -426,3 +428,20 @@ def test_an_inconsistent_entry_is_refused(kwargs, message):
 def test_an_idx_source_declaring_the_wrong_image_shape_is_refused(fake_mnist):
     with pytest.raises(ValueError, match=re.escape("images are (28, 28), but its IdxSource declares image_shape=(8,")):
         datasets.load_idx(dataclasses.replace(idx_sets.MNIST, image_shape=(8, 8)), fake_mnist, cache=False)
+
+
+# ---- bad input: loaders and makers (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("load_mnist-path-missing", datasets.load_mnist, datasets.DataNotFoundError, "path",
+         path="/nonexistent/mnist", cache=False),
+    case("load_fashion_mnist-path-missing-despite-a-cache", datasets.load_fashion_mnist, datasets.DataNotFoundError,
+         "path", path="/nonexistent/fashion-mnist"),
+    case("make_house_prices-n_samples-0", datasets.make_house_prices, ValueError, "n_samples", n_samples=0),
+    case("make_advertising-noise-negative", datasets.make_advertising, ValueError, "noise", noise=-1.0),
+    case("make_advertising-seed-string", datasets.make_advertising, TypeError, "seed", seed="0"),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

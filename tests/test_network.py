@@ -13,7 +13,24 @@ from scratch.gradcheck import numerical_gradient
 from scratch.nn import BCEWithLogitsLoss, CrossEntropyLoss, Linear, MSELoss, Network, ReLU, Sequential, Sigmoid, Softmax
 from scratch.preprocessing import ScalePixels, Standardize
 
-from conftest import seeds, sizes, to_torch
+from conftest import (
+    assert_finite,
+    assert_one_sgd_step_stays_finite,
+    assert_raises_naming,
+    BINARY,
+    case,
+    CLASSIFIER,
+    EXTREMES,
+    logistic_at,
+    seeds,
+    SIGN_BINARY,
+    SIGN_LABELS,
+    sizes,
+    softmax_at,
+    to_torch,
+    X,
+    X_SIGNS,
+)
 
 # ---------------------------------------------------------------- Network: the model protocol
 
@@ -195,3 +212,55 @@ def test_a_network_with_standardize_applies_it_in_predict_and_score():
     Z = (X - transform.mean) / transform.scale
     np.testing.assert_array_equal(standardized.predict(X), plain.predict(Z))
     assert standardized.score(X, y) == plain.score(Z, y) != plain.score(X, y)
+
+
+# ---- bad input: Network (each call raises the error type and names the argument; conftest.case)
+BINARY_NET = Network(Sequential(Linear(3, 1, seed=0)), BCEWithLogitsLoss())
+REGRESSOR = Network(Sequential(Linear(3, 1, seed=0)), MSELoss())
+
+
+BAD_INPUT_TABLE = [
+    case("Network-net-not-Sequential", Network, TypeError, "net", net=Linear(3, 1), criterion=MSELoss()),
+    case("Network-criterion-string", Network, TypeError, "criterion", net=Sequential(Linear(3, 1)), criterion="mse"),
+    case("Network.loss_grad-y-label-3", CLASSIFIER.loss_grad, ValueError, "y", X=X, y=[0, 1, 3, 1]),
+    case("Network.loss-y-fraction", CLASSIFIER.loss, ValueError, "y", X=X, y=[0, 0.5, 2, 1]),
+    case("Network-bce.loss_grad-y-outside-0-1", BINARY_NET.loss_grad, ValueError, "y", X=X, y=[0.0, 2.0, 0.0, 1.0]),
+    case("Network-bce.loss-y-short", BINARY_NET.loss, ValueError, "y", X=X, y=BINARY[:3]),
+    case("Network-mse.loss_grad-y-2d", REGRESSOR.loss_grad, ValueError, "y", X=X, y=BINARY[:, None]),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)
+
+
+
+# ---- numerical extremes: the nn stack's closed-form twins (conftest.EXTREMES)
+def classifier_at(dtype, big):
+    """Linear(1, 3) + Softmax head trained with CrossEntropyLoss, logits as softmax_at's."""
+    net = Sequential(Linear(1, 3, seed=0, dtype=dtype), Softmax())
+    net[0].params["weight"][...] = [[big], [-big], [0.0]]
+    net[0].params["bias"][...] = 0
+    return Network(net, CrossEntropyLoss())
+
+
+def binary_network_at(dtype, big):
+    net = Sequential(Linear(1, 1, seed=0, dtype=dtype), Sigmoid())
+    net[0].params["weight"][...] = big
+    net[0].params["bias"][...] = 0
+    return Network(net, BCEWithLogitsLoss())
+
+
+@pytest.mark.parametrize("dtype, big", EXTREMES)
+def test_network_extreme_logits_match_the_closed_form_models(dtype, big):
+    for network, model, X, y in [
+        (classifier_at(dtype, big), softmax_at(dtype, big), X_SIGNS[:2], SIGN_LABELS),
+        (binary_network_at(dtype, big), logistic_at(dtype, big), X_SIGNS, SIGN_BINARY),
+    ]:
+        loss, grads = network.loss_grad(X, y)
+        assert_finite(loss, grads)
+        expected_loss, expected = model.loss_grad(X, y)
+        assert loss == pytest.approx(expected_loss, rel=1e-6)
+        np.testing.assert_allclose(grads["0.weight"], expected["W"].T.reshape(grads["0.weight"].shape))
+        assert_one_sgd_step_stays_finite(network.params, grads)

@@ -28,7 +28,20 @@ from scratch.nn import (
 )
 from scratch.preprocessing import Standardize
 
-from conftest import matrices, seeds, sizes, to_torch
+from conftest import (
+    assert_finite,
+    assert_raises_naming,
+    case,
+    EXTREMES,
+    matrices,
+    seeds,
+    SIGN_LABELS,
+    sizes,
+    to_torch,
+    X,
+    X_NAN,
+    X_SIGNS,
+)
 
 
 def relative_error(a, b):
@@ -379,3 +392,36 @@ def test_backward_refuses_grad_out_of_the_wrong_shape():
     net.forward(np.ones((4, 3)))
     with pytest.raises(ValueError, match="grad_out must have the shape"):
         net.backward(np.ones((4, 3)))
+
+
+# ---- bad input: layers, Sequential and the loss modules (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("Sequential-no-layers", Sequential, ValueError, "layer"),
+    case("Linear-in_features-0", Linear, ValueError, "in_features", in_features=0, out_features=2),
+    case("Linear.forward-x-0d", Linear(3, 2).forward, ValueError, "x", x=np.float64(1.0)),  # (in,) is an unbatched sample, as in torch
+    case("Sequential.forward-x-nan", Sequential(Linear(3, 2)).forward, ValueError, "x", x=X_NAN),
+    case("Softmax-dim-float", Softmax, TypeError, "dim", dim=0.5),
+    case("MSELoss-reduction-unknown", MSELoss, ValueError, "reduction", reduction="avg"),
+    case("CrossEntropyLoss-label_smoothing-2", CrossEntropyLoss, ValueError, "label_smoothing", label_smoothing=2.0),
+    case("CrossEntropyLoss-ignore_index-float", CrossEntropyLoss, TypeError, "ignore_index", ignore_index=0.5),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)
+
+
+
+@pytest.mark.parametrize("dtype, big", EXTREMES)
+def test_bare_sequential_backward_through_saturated_softmax_and_sigmoid_stays_finite(dtype, big):
+    """PyTorch's literal criterion(net(X), y): the loss sees probabilities, the layers saturate."""
+    X = X_SIGNS[:2].astype(dtype)
+    for head, criterion, y in [(Softmax(), CrossEntropyLoss(), SIGN_LABELS), (Sigmoid(), BCEWithLogitsLoss(), [1.0, 0.0])]:
+        width = 3 if isinstance(head, Softmax) else 1
+        net = Sequential(Linear(1, width, seed=0, dtype=dtype), ReLU(), Linear(width, width, seed=1, dtype=dtype), head)
+        net[0].params["weight"][...] = big
+        out = net(X)
+        loss = criterion(out if width == 3 else out[:, 0], y)
+        grads = net.backward(criterion.backward().reshape(out.shape))
+        assert_finite(loss, grads)

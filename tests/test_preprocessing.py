@@ -15,8 +15,9 @@ from scratch.cli.runs import load_run
 from scratch.cli.samples import read_samples
 from scratch.models import SoftmaxRegression
 from scratch.preprocessing import ScalePixels, scale_pixels
+from scratch import preprocessing
 
-from conftest import run
+from conftest import assert_raises_naming, case, run
 
 RULE = "integer arrays (uint8, int64, …) are raw 8-bit intensities 0…255"  # in every refusal
 
@@ -178,3 +179,14 @@ def test_scratch_predict_refuses_a_bad_file_with_one_error_line(capsys, mnist_ru
     assert status == 2 and out == ""
     assert err.startswith("scratch: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
     assert all(fragment in err for fragment in fragments), err
+
+
+# ---- bad input: scale_pixels (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("scale_pixels-X-above-255", preprocessing.scale_pixels, ValueError, "pixels", X=np.array([300]), name="pixels"),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

@@ -1,9 +1,12 @@
 """scratch.training: fit (the minibatch driver) and fit_lbfgs (the full-batch optimum), and the one
 preprocessing path: what fit trained on is what loss, score and predict read afterwards."""
 
+import re
+
 import numpy as np
 import pytest
 
+import scratch
 from scratch.datasets import load_iris
 from scratch.losses import cross_entropy
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
@@ -11,6 +14,24 @@ from scratch.numerics import softmax
 from scratch.optim import SGD, CosineAnnealingLR, StepLR
 from scratch.preprocessing import ScalePixels, Standardize
 from scratch.training import History, TrainingDiverged, fit, fit_lbfgs
+from scratch.nn import CrossEntropyLoss, Linear, Network, ReLU, Sequential, Softmax
+
+from conftest import (
+    assert_finite,
+    assert_one_sgd_step_stays_finite,
+    assert_raises_naming,
+    BINARY,
+    case,
+    CLASSIFIER,
+    LABELS,
+    LINEAR,
+    SOFTMAX,
+    X,
+    X_2_FEATURES,
+    X_EMPTY,
+    X_NAN,
+    X_STRING,
+)
 
 
 def regression_data(n=200, seed=0):
@@ -422,3 +443,115 @@ def test_progress_lines_thin_out_for_long_runs(capsys):
     assert len(lines) == 20 and lines[0].startswith("epoch 5/100") and lines[-1].startswith("epoch 100/100")
     fit(LinearRegression(3), X, y, epochs=7, batch_size=64, lr=0.01, seed=0, verbose=True)
     assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == [f"{e}/7" for e in range(1, 8)]
+
+
+# ---- bad input: fit (each call raises the error type and names the argument; conftest.case)
+def fit_case(case_id, error, argument, **overrides):
+    """A fit(...) row: one epoch of SoftmaxRegression on (X, LABELS) unless ``overrides`` say otherwise."""
+    kwargs = dict(model=SOFTMAX, X=X, y=LABELS, epochs=1, batch_size=2, lr=0.1, verbose=False)
+    return case(case_id, fit, error, argument, **{**kwargs, **overrides})
+
+
+BAD_INPUT_TABLE = [
+    fit_case("fit-batch_size-0", ValueError, "batch_size", batch_size=0),
+    fit_case("fit-batch_size-float", TypeError, "batch_size", batch_size=2.5),
+    fit_case("fit-epochs-0", ValueError, "epochs", epochs=0),
+    fit_case("fit-lr-negative", ValueError, "lr", lr=-0.1),
+    fit_case("fit-lr-string", TypeError, "lr", lr="0.1"),
+    fit_case("fit-lr-and-optimizer", ValueError, "optimizer", optimizer=SGD(SOFTMAX.params, 0.1)),
+    fit_case("fit-optimizer-string", TypeError, "optimizer", lr=None, optimizer="sgd"),
+    fit_case("fit-optimizer-other-params", ValueError, "optimizer", lr=None, optimizer=SGD(LINEAR.params, 0.1)),
+    fit_case("fit-model-not-a-model", TypeError, "model", model="softmax"),
+    fit_case("fit-X-1d", ValueError, "X", model=LINEAR, X=np.zeros(4), y=BINARY),
+    fit_case("fit-X-string", TypeError, "X", X=X_STRING),
+    fit_case("fit-X-nan", ValueError, "X", X=X_NAN),
+    fit_case("fit-X-empty", ValueError, "X", X=X_EMPTY, y=LABELS[:0]),
+    fit_case("fit-X-wrong-features", ValueError, "X", X=X_2_FEATURES),
+    fit_case("fit-y-short", ValueError, "y", y=LABELS[:3]),
+    fit_case("fit-y-label-5", ValueError, "y", y=[0, 1, 5, 1]),
+    fit_case("fit-y-inf", ValueError, "y", model=LINEAR, y=[0.0, np.inf, 0.0, 1.0]),
+    fit_case("fit-network-y-label-3", ValueError, "y", model=CLASSIFIER, y=[0, 1, 3, 1]),
+    fit_case("fit-seed-string", TypeError, "seed", seed="0"),
+    fit_case("fit-scheduler-not-a-scheduler", TypeError, "scheduler", scheduler=0.5),
+    fit_case("fit-scheduler-other-optimizer", ValueError, "scheduler", scheduler=StepLR(SGD(SOFTMAX.params, 0.1), 1)),
+    fit_case("fit-drop_last-no-batch", ValueError, "batch_size", drop_last=True, batch_size=8),
+    fit_case("fit-validation_data-wrong-features", ValueError, "X", validation_data=(X_2_FEATURES, LABELS)),
+    fit_case("fit-validation_data-not-a-pair", TypeError, "validation_data", validation_data=(X,)),
+    fit_case("fit-validation_data-label-5", ValueError, "validation_data", validation_data=(X, [0, 1, 5, 1])),
+    fit_case("fit-X-pixels-above-1", ValueError, "X",
+             model=SoftmaxRegression(3, 3, transform=ScalePixels()), X=X + 2.0),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)
+
+
+
+# ---- tiny, one-class and constant batches train to finite parameters
+def every_model(n_features=2):
+    """One of each trainable thing, with a matching target kind: 'real', 'binary' or 'labels'."""
+    mlp = Sequential(Linear(n_features, 4, seed=0), ReLU(), Linear(4, 3, seed=1), Softmax())
+    return [
+        pytest.param(LinearRegression(n_features), "real", id="linear"),
+        pytest.param(LogisticRegression(n_features), "binary", id="logistic"),
+        pytest.param(SoftmaxRegression(n_features, 3), "labels", id="softmax"),
+        pytest.param(Network(mlp, CrossEntropyLoss()), "labels", id="mlp"),
+    ]
+
+
+def targets(kind, n, value=0):
+    return np.full(n, value, dtype=np.int64 if kind == "labels" else np.float64)
+
+
+@pytest.mark.parametrize("model, kind", every_model())
+def test_one_sample_batches_train_to_finite_params(model, kind):
+    X = np.array([[0.5, -1.0], [1.0, 2.0], [-3.0, 0.0]])
+    history = fit(model, X, targets(kind, 3, value=1), epochs=3, batch_size=1, lr=0.1, seed=0)
+    assert np.isfinite(history.train_loss).all()
+    assert all(np.isfinite(p).all() for p in model.params.values())
+
+
+@pytest.mark.parametrize("model, kind", every_model())
+def test_a_one_class_batch_gives_finite_gradients_and_a_perfect_score_after_training(model, kind):
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    y = targets(kind, 8, value=1)
+    assert_finite(*model.loss_grad(X, y))
+    fit(model, X, y, epochs=50, batch_size=8, lr=0.5, seed=0)
+    if kind == "real":
+        assert model.score(X, y) in (0.0, 1.0)  # R² of a constant target: defined, as in scikit-learn
+        assert model.loss(X, y) < 1e-3
+    else:
+        assert model.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("model, kind", every_model())
+def test_constant_features_give_finite_gradients(model, kind):
+    X = np.full((6, 2), 3.0)
+    y = np.array([0, 1, 2, 0, 1, 2]) if kind == "labels" else np.array([0.0, 1.0] * 3)
+    loss, grads = model.loss_grad(X, y)
+    assert_finite(loss, grads)
+    assert_one_sgd_step_stays_finite(model.params, grads)
+
+
+# ---- numbers and state: no silent wrong result, the user's own value in every message
+@pytest.mark.parametrize("labels", [np.array([0, 1, 1e20]), np.array([0, 1, 2**64 - 1], dtype=np.uint64)])
+def test_a_huge_label_is_reported_as_the_user_wrote_it(labels):
+    model = scratch.SoftmaxRegression(2, 3)
+    with pytest.raises(ValueError, match=re.escape(f"label {labels[-1]},")):
+        fit(model, np.ones((3, 2)), labels, epochs=1, batch_size=2, lr=0.1)
+
+
+def test_a_diverging_network_raises_training_diverged_with_epoch_step_and_lr():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 4)) * 100, rng.integers(0, 3, 64)
+    net = Network(Sequential(Linear(4, 16, seed=0), ReLU(), Linear(16, 3, seed=1)), CrossEntropyLoss())
+    with pytest.raises(TrainingDiverged) as raised:
+        fit(net, X, y, epochs=50, batch_size=8, lr=1e6, seed=0)
+    assert raised.value.epoch >= 1 and raised.value.step >= 1 and raised.value.lr == 1e6
+
+
+def test_fit_refuses_an_optimizer_given_as_a_name():
+    with pytest.raises(TypeError, match="optimizer"):
+        fit(scratch.SoftmaxRegression(2, 3), np.ones((3, 2)), [0, 1, 2], epochs=1, batch_size=2, optimizer="sgd")
