@@ -23,6 +23,8 @@ import contextlib
 import io
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -100,12 +102,34 @@ def scratch_command(argv):
     raise AssertionError(f"expected a one-line usage error (status 2); got status {status} and stderr {text!r}")
 
 
+def run_python(code):
+    """Run ``code`` in a fresh interpreter; return its stdout."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def assert_pngs(folder, names):
     for name in names:
         assert (folder / name).read_bytes()[:8] == PNG_SIGNATURE, name
+
+
+# ---- data makers ---------------------------------------------------------------------------------------
+def regression_data(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    return X, X @ [1.0, 2.0, 3.0] + 0.5 + 0.1 * rng.standard_normal(n)
+
+
+def tiny_images(n=90, seed=0, gain=130):
+    """(n, 6, 6) uint8 'images' whose class (3 of them) brightens one third by ``gain``."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    X = rng.integers(0, 256 - gain, (n, 6, 6)).astype(np.uint8)
+    for k in range(3):
+        X[y == k, 2 * k : 2 * k + 2] += gain
+    return X, y
 
 
 # ---- hypothesis strategies for layers ------------------------------------------------------------------

@@ -8,8 +8,9 @@ import sys
 import numpy as np
 import pytest
 
+import scratch
 from scratch import cli, datasets
-from scratch.cli import recipes, runs, slides, tasks
+from scratch.cli import choices, recipes, runs, slides, tasks
 from scratch.cli.runs import load_run
 from scratch.preprocessing import ScalePixels, Standardize
 
@@ -20,6 +21,7 @@ from conftest import (
     case,
     CommandLineError,
     run,
+    run_python,
     scratch_command,
 )
 
@@ -494,3 +496,37 @@ BAD_INPUT_TABLE = [
 @pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
 def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
     assert_raises_naming(call, kwargs, error, argument)
+
+
+# ---- the command line answers --help without the numerical stack (speed: benchmarks/)
+def test_the_parsers_names_are_the_ones_of_the_data_set_registry_and_the_module_registry():
+    assert choices.DATA_NAMES == datasets.names(), "scratch/cli/choices.py: DATA_NAMES must list the registry's names"
+    assert choices.IMAGE_NAMES == datasets.names("images"), "scratch/cli/choices.py: IMAGE_NAMES, its image sets"
+    assert choices.MODEL_NAMES == tasks.MODEL_NAMES
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"]])
+def test_help_leaves_numpy_scipy_and_matplotlib_unimported(argv):
+    out = run_python(f"import sys, scratch.cli; scratch.cli.main({argv!r}); "
+                     "print([m for m in ('numpy', 'scipy', 'matplotlib') if m in sys.modules])")
+    assert out.splitlines()[-1] == "[]"
+    assert "usage: scratch" in out
+
+
+def test_importing_scratch_and_what_scratch_train_imports_loads_no_matplotlib():
+    modules = "scratch, scratch.cli.runs, scratch.plots, scratch.diagrams, scratch.cli.figures, scratch.estimators"
+    out = run_python(f"import sys, {modules}; scratch.fit, scratch.SGD; "
+                     "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'PIL')))")
+    assert out.strip() == "[]"
+
+
+def test_the_package_exports_load_on_first_use_and_dir_lists_them():
+    assert run_python("import sys, scratch; print('numpy' in sys.modules)").strip() == "False"
+    from scratch import fit
+    from scratch.models import SoftmaxRegression
+    from scratch.training import fit as training_fit
+
+    assert fit is training_fit and scratch.SoftmaxRegression is SoftmaxRegression
+    assert set(scratch.__all__) <= set(dir(scratch))
+    with pytest.raises(AttributeError, match="no attribute 'SoftMaxRegression'"):
+        scratch.SoftMaxRegression  # noqa: B018

@@ -264,3 +264,13 @@ def test_network_extreme_logits_match_the_closed_form_models(dtype, big):
         assert loss == pytest.approx(expected_loss, rel=1e-6)
         np.testing.assert_allclose(grads["0.weight"], expected["W"].T.reshape(grads["0.weight"].shape))
         assert_one_sgd_step_stays_finite(network.params, grads)
+
+
+def test_network_loss_grad_leaves_the_first_layers_input_gradient_out(monkeypatch):
+    """Linear computes g W only when asked: the first layer of a network is not asked."""
+    net = Network(Sequential(Linear(6, 4, seed=0), ReLU(), Linear(4, 3, seed=1)), CrossEntropyLoss())
+    asked = []
+    real = Linear._backward
+    monkeypatch.setattr(Linear, "_backward", lambda self, x, g, need=True: asked.append(need) or real(self, x, g, need))
+    net.loss_grad(np.random.default_rng(0).normal(size=(5, 6)), np.array([0, 1, 2, 0, 1]))
+    assert asked == [True, False]  # the last Linear (first in reverse) passes g on; the first does not

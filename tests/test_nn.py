@@ -25,6 +25,7 @@ from scratch.nn import (
     Sigmoid,
     Softmax,
     Tanh,
+    layers,
 )
 from scratch.preprocessing import Standardize
 
@@ -38,7 +39,6 @@ from conftest import (
     SIGN_LABELS,
     sizes,
     to_torch,
-    X,
     X_NAN,
     X_SIGNS,
 )
@@ -425,3 +425,22 @@ def test_bare_sequential_backward_through_saturated_softmax_and_sigmoid_stays_fi
         loss = criterion(out if width == 3 else out[:, 0], y)
         grads = net.backward(criterion.backward().reshape(out.shape))
         assert_finite(loss, grads)
+
+
+# ---- the layers' inner paths do no per-call checks
+def test_forward_and_backward_of_a_sequential_call_no_validator(monkeypatch):
+    net = Sequential(Linear(6, 4, seed=0), ReLU(), Linear(4, 3, seed=1))
+    x, g = np.random.default_rng(0).normal(size=(5, 6)), np.ones((5, 3))
+    expected = net._backward(net._forward(x)[1], g, need_input_grad=True)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a validator ran inside _forward/_backward")
+
+    for module in (layers, scratch.nn.container):
+        for name in ("check_array", "check_number", "check_dtype"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, refuse)
+    out, tape = net._forward(x)
+    grad_x, grads = net._backward(tape, g, need_input_grad=True)
+    np.testing.assert_array_equal(grad_x, expected[0])
+    assert grads.keys() == expected[1].keys()
