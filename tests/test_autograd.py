@@ -8,7 +8,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays, mutually_broadcastable_shapes
 
 from scratch.autograd import Tensor
-from scratch.gradcheck import numerical_gradient
+from scratch.gradcheck import numerical_gradient, tape_binary_cross_entropy_with_logits, tape_cross_entropy
+from scratch import losses
+
+from conftest import assert_raises_naming, case, EXTREMES, SIGN_BINARY, SIGN_LABELS, X_OBJECT
 
 ANY = st.floats(-2, 2)
 POSITIVE = st.floats(0.5, 2)
@@ -270,3 +273,51 @@ def test_truth_value_of_a_tensor_is_torchs(data):
 def test_tensor_refuses_non_numeric_data_naming_the_argument():
     with pytest.raises(TypeError, match="data"):
         Tensor(np.array(["a", "b"]))
+
+
+# ---- bad input: Tensor (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("Tensor-data-string", Tensor, TypeError, "data", data=["a", "b"]),
+    case("Tensor-data-object", Tensor, TypeError, "data", data=X_OBJECT),
+    case("Tensor.add-other-string", Tensor(np.ones(3)).__add__, TypeError, "other", other="a"),
+    case("Tensor.matmul-other-wrong-shape", Tensor(np.ones((2, 3))).__matmul__, ValueError, "other",
+         other=Tensor(np.ones((2, 3)))),
+    case("Tensor.backward-gradient-wrong-shape", (Tensor(np.ones(3), requires_grad=True) * 2).backward,
+         ValueError, "gradient", gradient=np.ones(2)),
+    case("Tensor.backward-gradient-nan", (Tensor(np.ones(3), requires_grad=True) * 2).backward,
+         ValueError, "gradient", gradient=np.full(3, np.nan)),
+    case("Tensor.backward-non-scalar-no-gradient", (Tensor(np.ones(3), requires_grad=True) * 2).backward,
+         RuntimeError, "gradient"),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)
+
+
+
+# ---- numerical extremes: finite values and gradients at logits of ±1e4 (float32), ±1e300 (float64)
+@pytest.mark.parametrize("dtype, big", EXTREMES)
+def test_autograd_losses_at_extreme_logits_equal_the_closed_form(dtype, big):
+    logits = np.array([big, -big, big, -big], dtype)
+    x = Tensor(logits, requires_grad=True)
+    tape_binary_cross_entropy_with_logits(x, SIGN_BINARY.astype(dtype)).backward()
+    np.testing.assert_allclose(x.grad, losses.binary_cross_entropy_with_logits_grad(logits, SIGN_BINARY))
+
+    rows = np.array([[big, -big, 0.0], [-big, big, 0.0]], dtype)
+    z = Tensor(rows, requires_grad=True)
+    loss = tape_cross_entropy(z, SIGN_LABELS)
+    loss.backward()
+    assert float(loss.data) == pytest.approx(losses.cross_entropy(rows, SIGN_LABELS), rel=1e-6)
+    np.testing.assert_allclose(z.grad, losses.cross_entropy_grad(rows, SIGN_LABELS))
+
+
+@pytest.mark.parametrize("dtype, big", EXTREMES)
+@pytest.mark.parametrize("op", ["sigmoid", "softplus", "log_softmax", "logsumexp"])
+def test_autograd_stable_ops_have_finite_values_and_gradients_at_extreme_logits(op, dtype, big):
+    x = Tensor(np.array([[big, -big, 0.0]], dtype), requires_grad=True)
+    out = getattr(x, op)()
+    out.sum().backward()
+    assert np.isfinite(out.data).all() and np.isfinite(x.grad).all()
+    assert x.grad.dtype == dtype

@@ -22,16 +22,6 @@ def bench():
     sys.path.remove(str(BENCHMARKS))
 
 
-@pytest.fixture(scope="module")
-def mnist_available():
-    from scratch.datasets import DataNotFoundError, load_mnist
-
-    try:
-        load_mnist()
-    except DataNotFoundError as exc:
-        pytest.skip(str(exc))
-
-
 def run_quick(bench, name, tmp_path, *extra):
     """Run ``benchmarks/<name>.py --quick --out tmp`` in-process; return the JSON it wrote."""
     bench(name).main(["--quick", "--out", str(tmp_path), *extra])
@@ -47,7 +37,8 @@ def assert_machine_stated(result):
     assert ("torch" in machine) == HAS_TORCH
 
 
-def test_softmax_mnist_quick_reports_speed_floor_and_time_to_accuracy(bench, tmp_path, mnist_available):
+@pytest.mark.slow
+def test_softmax_mnist_quick_reports_speed_floor_and_time_to_accuracy(bench, tmp_path, mnist):
     result = run_quick(bench, "softmax_mnist", tmp_path, "--datasets", "mnist")
     assert_machine_stated(result)
     speed = result["tables"]["seconds per epoch (median), test accuracy, floor"]
@@ -65,8 +56,9 @@ def test_softmax_mnist_quick_reports_speed_floor_and_time_to_accuracy(bench, tmp
     assert "| batch |" in (tmp_path / "softmax_mnist.md").read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
-def test_softmax_mnist_scratch_and_torch_train_identically(bench, tmp_path, mnist_available):
+def test_softmax_mnist_scratch_and_torch_train_identically(bench, tmp_path, mnist):
     """Same init, same batch order, same float32 inputs: same test accuracy after every epoch."""
     result = run_quick(bench, "softmax_mnist", tmp_path, "--datasets", "mnist", "--batch-sizes", "64")
     (row,) = result["tables"]["seconds per epoch (median), test accuracy, floor"]
@@ -78,8 +70,9 @@ def test_softmax_mnist_scratch_and_torch_train_identically(bench, tmp_path, mnis
     assert all(isinstance(g["met"], bool) for g in goals.values())
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
-def test_mlp_mnist_quick_trains_the_same_network_in_both_and_states_its_goals(bench, tmp_path, mnist_available):
+def test_mlp_mnist_quick_trains_the_same_network_in_both_and_states_its_goals(bench, tmp_path, mnist):
     result = run_quick(bench, "mlp_mnist", tmp_path)
     assert_machine_stated(result)
     speed = result["tables"]["seconds per epoch (median), test accuracy"]
@@ -105,7 +98,8 @@ def test_torch_module_computes_what_the_scratch_model_computes(bench):
         np.testing.assert_allclose(ours, model.forward(X), rtol=1e-5, atol=1e-6)
 
 
-def test_memory_quick_measures_import_and_training_peaks_in_children(bench, tmp_path, mnist_available):
+@pytest.mark.slow
+def test_memory_quick_measures_import_and_training_peaks_in_children(bench, tmp_path, mnist):
     result = run_quick(bench, "memory", tmp_path, "--only", "python + numpy", "scratch")
     imports = {row["import"]: row["peak_rss_mb"] for row in result["tables"]["import baseline (peak RSS)"]}
     assert set(imports) == {"python + numpy", "scratch"}
@@ -171,7 +165,7 @@ def test_shared_batch_order_is_the_one_fit_draws(bench):
     assert seen == [next(orders).tolist(), next(orders).tolist()]
 
 
-def test_benchmarks_read_the_command_lines_recipes_and_splits(bench, mnist_available):
+def test_benchmarks_read_the_command_lines_recipes_and_splits(bench, mnist):
     """No copy of the recipes in benchmarks/; the data are the split `scratch train` fits on."""
     import numpy as np
 
@@ -291,8 +285,9 @@ def test_recipes_are_named_as_on_the_command_line(bench):
     assert parse("fashion-mnist:softmax:128") == ("fashion-mnist", "softmax", 128)
 
 
+@pytest.mark.slow
 def test_threads_quick_measures_every_setting_quiet_and_loaded_and_states_the_conditions(bench, tmp_path,
-                                                                                         mnist_available):
+                                                                                         mnist):
     result = run_quick_md(bench, "threads", tmp_path, "--recipes", "mnist:softmax:64", "--neighbours", "0", "1")
     tables = result["tables"]
     assert [r["neighbours"] for r in tables["s/epoch with 0 busy neighbours"]] == [0]

@@ -8,29 +8,22 @@ import sys
 import numpy as np
 import pytest
 
+import scratch
 from scratch import cli, datasets
-from scratch.cli import painter, recipes, runs, slides, tasks
+from scratch.cli import choices, painter, recipes, runs, slides, tasks
 from scratch.cli.runs import load_run
-from scratch.datasets import DataNotFoundError, load_mnist
 from scratch.preprocessing import ScalePixels, Standardize
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def run(capsys, *argv):
-    """(exit status, stdout, stderr) of the scratch command."""
-    status = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def assert_one_error_line(err):
-    assert err.startswith("scratch: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
-
-
-def assert_pngs(folder, names):
-    for name in names:
-        assert (folder / name).read_bytes()[:8] == PNG_SIGNATURE, name
+from conftest import (
+    assert_one_error_line,
+    assert_pngs,
+    assert_raises_naming,
+    case,
+    CommandLineError,
+    run,
+    run_python,
+    scratch_command,
+)
 
 
 def folder_bytes(folder):
@@ -45,18 +38,8 @@ def iris_run(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="module")
-def mnist_run(tmp_path_factory):
-    try:
-        load_mnist()
-    except DataNotFoundError as exc:
-        pytest.skip(str(exc))
-    out = tmp_path_factory.mktemp("runs") / "mnist"
-    assert cli.main(["train", "softmax", "--data", "mnist", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
-    return out
-
-
 # ---- slides, gradcheck, help --------------------------------------------------------------
+@pytest.mark.slow
 def test_slides_reproduces_every_lecture_value(capsys):
     status, out, _ = run(capsys, "slides")
     assert status == 0
@@ -194,7 +177,8 @@ def test_recipes_are_one_public_table_read_by_the_command_line():
     assert recipes.recipe_for("dense:8,relu,dense", "iris")["lr"] == recipes.RECIPES[("*", "tabular")]["lr"]
 
 
-# ---- item 3: one preprocessing path, whatever the file (the pixel rule: tests/test_pixels.py) ---------
+# ---- item 3: one preprocessing path, whatever the file (the pixel rule: tests/test_preprocessing.py) ---------
+@pytest.mark.slow
 def test_predict_and_evaluate_read_the_test_split_as_the_saved_model_does(capsys, mnist_run):
     model, task, _ = load_run(mnist_run)
     assert model.transform == ScalePixels()
@@ -206,6 +190,7 @@ def test_predict_and_evaluate_read_the_test_split_as_the_saved_model_does(capsys
     assert status == 0 and f"accuracy {100 * model.score(task.X_test, task.y_test):.2f} %" in out
 
 
+@pytest.mark.slow
 def test_real_mnist_run_monitors_6000_held_out_images_refits_on_60000_and_writes_every_figure(mnist_run):
     saved = json.loads((mnist_run / "run.json").read_text())
     assert [saved["splits"][s]["samples"] for s in ("train", "validation", "test")] == [60000, 6000, 10000]
@@ -213,6 +198,7 @@ def test_real_mnist_run_monitors_6000_held_out_images_refits_on_60000_and_writes
     assert_pngs(mnist_run, ["history.png", "confusion.png", "predictions.png", "weights.png"])
 
 
+@pytest.mark.slow
 def test_predict_refuses_an_image_of_the_wrong_size_saying_how_to_convert(capsys, mnist_run):
     status, _, err = run(capsys, "predict", mnist_run, "--input", mnist_run / "weights.png")
     assert status == 2 and "28 × 28 grayscale" in err and "resize((28, 28))" in err
@@ -477,3 +463,85 @@ def test_figures_drawn_beside_the_training_are_the_ones_drawn_after_it(capsys, t
     assert sorted(beside) == sorted(after) == ["confusion.png", "history.png", "model.npz", "run.json"]
     for name in ("confusion.png", "history.png", "model.npz"):
         assert beside[name] == after[name], name
+
+
+# ---- bad input: the tasks and the command line (each call raises the error type and names the argument; conftest.case)
+IRIS_TASK = tasks.load_task("iris")
+
+
+def command_case(case_id, argument, *argv):
+    """A ``scratch <argv>`` row: a usage error (status 2) whose error line names ``argument``."""
+    return case(case_id, scratch_command, CommandLineError, argument, argv=list(argv))
+
+
+IRIS_TRAIN = ("train", "softmax", "--data", "iris", "--epochs", "1", "--out", "/nonexistent/never-written")
+
+
+BAD_INPUT_TABLE = [
+    case("load_task-data-unknown", tasks.load_task, ValueError, "data", data="cifar10"),
+    case("load_task-test_fraction-1", tasks.load_task, ValueError, "test_fraction", data="iris", test_fraction=1.0),
+    case("load_task-test_fraction-string", tasks.load_task, TypeError, "test_fraction",
+         data="iris", test_fraction="0.2"),
+    case("load_task-features-out-of-range", tasks.load_task, ValueError, "features", data="iris", features=[4]),
+    case("load_task-features-string", tasks.load_task, TypeError, "features", data="iris", features="ab"),
+    case("load_task-positive_class-unknown", tasks.load_task, ValueError, "positive_class", data="iris",
+         model="logistic", positive_class="rose"),
+    case("load_task-model-mismatch", tasks.load_task, ValueError, "model", data="iris", model="linear"),
+    case("load_task-validation_fraction-0", tasks.load_task, ValueError, "validation_fraction", data="iris",
+         validation_fraction=0.0),
+    case("build_model-spec-unknown", tasks.build_model, ValueError, "model", spec="perceptron", task=IRIS_TASK),
+    case("build_model-dtype-int", tasks.build_model, TypeError, "dtype", spec="softmax", task=IRIS_TASK, dtype=int),
+    command_case("cli-data-unknown", "--data", "train", "softmax", "--data", "cifar"),
+    command_case("cli-lr-negative", "lr", *IRIS_TRAIN, "--lr", "-1"),
+    command_case("cli-batch-size-0", "--batch-size", *IRIS_TRAIN, "--batch-size", "0"),
+    command_case("cli-epochs-string", "--epochs", *IRIS_TRAIN, "--epochs", "many"),
+    command_case("cli-features-not-integers", "--features", *IRIS_TRAIN, "--features", "a,b"),
+    command_case("cli-momentum-negative", "momentum", *IRIS_TRAIN, "--momentum", "-0.9"),
+    command_case("cli-weight-decay-negative", "weight_decay", *IRIS_TRAIN, "--weight-decay", "-1"),
+    command_case("cli-seed-negative", "seed", *IRIS_TRAIN, "--seed", "-1"),
+    command_case("cli-model-unknown", "model", "train", "perceptron", "--data", "iris"),
+    command_case("cli-gradcheck-tol-0", "--tol", "gradcheck", "--tol", "0"),
+    command_case("cli-gradcheck-tol-nan", "--tol", "gradcheck", "--tol", "nan"),
+    command_case("cli-features-with-image-data", "features", *IRIS_TRAIN, "--data", "mnist", "--features", "1"),
+    command_case("cli-positive-class-with-softmax", "positive_class", *IRIS_TRAIN, "--positive-class", "setosa"),
+    command_case("cli-predict-limit-0", "--limit", "predict", "/nonexistent/run", "--limit", "0"),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)
+
+
+# ---- the command line answers --help without the numerical stack (speed: benchmarks/)
+def test_the_parsers_names_are_the_ones_of_the_data_set_registry_and_the_module_registry():
+    assert choices.DATA_NAMES == datasets.names(), "scratch/cli/choices.py: DATA_NAMES must list the registry's names"
+    assert choices.IMAGE_NAMES == datasets.names("images"), "scratch/cli/choices.py: IMAGE_NAMES, its image sets"
+    assert choices.MODEL_NAMES == tasks.MODEL_NAMES
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"]])
+def test_help_leaves_numpy_scipy_and_matplotlib_unimported(argv):
+    out = run_python(f"import sys, scratch.cli; scratch.cli.main({argv!r}); "
+                     "print([m for m in ('numpy', 'scipy', 'matplotlib') if m in sys.modules])")
+    assert out.splitlines()[-1] == "[]"
+    assert "usage: scratch" in out
+
+
+def test_importing_scratch_and_what_scratch_train_imports_loads_no_matplotlib():
+    modules = "scratch, scratch.cli.runs, scratch.plots, scratch.diagrams, scratch.cli.figures, scratch.estimators"
+    out = run_python(f"import sys, {modules}; scratch.fit, scratch.SGD; "
+                     "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'PIL')))")
+    assert out.strip() == "[]"
+
+
+def test_the_package_exports_load_on_first_use_and_dir_lists_them():
+    assert run_python("import sys, scratch; print('numpy' in sys.modules)").strip() == "False"
+    from scratch import fit
+    from scratch.models import SoftmaxRegression
+    from scratch.training import fit as training_fit
+
+    assert fit is training_fit and scratch.SoftmaxRegression is SoftmaxRegression
+    assert set(scratch.__all__) <= set(dir(scratch))
+    with pytest.raises(AttributeError, match="no attribute 'SoftMaxRegression'"):
+        scratch.SoftMaxRegression  # noqa: B018

@@ -1,11 +1,12 @@
 """Data loaders: real MNIST/Fashion-MNIST (skipped when absent), search, checksums, cache, tables, synthetic."""
 
+import os
+import re
+
 import dataclasses
 import hashlib
 import importlib.resources
 import inspect
-import os
-import re
 import tarfile
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 from scratch import datasets
-from scratch.datasets import idx_sets
+from scratch.datasets import IDX_FILES, idx_sets
 from scratch.datasets import (
     ChecksumError,
     DataNotFoundError,
@@ -28,34 +29,17 @@ from scratch.datasets import IDX_FILES
 from scratch import idx
 from scratch.idx import IDXFormatError, idx_header, idx_sha256, read_idx, write_idx
 
+from conftest import assert_raises_naming, case
+
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 ENV_VARS = ("SCRATCH_MNIST", "SCRATCH_FASHION_MNIST", "SCRATCH_DATA")
 
 
-@pytest.fixture(scope="module")
-def cache_env(tmp_path_factory):
-    """A fresh decoded cache for this module, so the real data is decoded once per session."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SCRATCH_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-def _load_or_skip(loader):
-    try:
-        return loader()
-    except DataNotFoundError as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="module")
-def mnist(cache_env):
-    return _load_or_skip(load_mnist)
-
-
-@pytest.fixture(scope="module")
-def fashion(cache_env):
-    return _load_or_skip(load_fashion_mnist)
+@pytest.fixture
+def fashion(fashion_mnist):
+    """conftest's session-wide Fashion-MNIST, under the name these tests' parameters use."""
+    return fashion_mnist
 
 
 @pytest.fixture
@@ -458,3 +442,20 @@ def test_an_idx_file_of_another_shape_than_the_data_sets_is_refused_before_it_is
     with pytest.raises(IDXFormatError, match=r"declares shape \(700000, 28, 28\).*holds shape \(60000, 28, 28\)"):
         idx_sets._read_verified(big, IDX_FILES[0], idx_sets.MNIST)
     assert decoded == []
+
+
+# ---- bad input: loaders and makers (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("load_mnist-path-missing", datasets.load_mnist, datasets.DataNotFoundError, "path",
+         path="/nonexistent/mnist", cache=False),
+    case("load_fashion_mnist-path-missing-despite-a-cache", datasets.load_fashion_mnist, datasets.DataNotFoundError,
+         "path", path="/nonexistent/fashion-mnist"),
+    case("make_house_prices-n_samples-0", datasets.make_house_prices, ValueError, "n_samples", n_samples=0),
+    case("make_advertising-noise-negative", datasets.make_advertising, ValueError, "noise", noise=-1.0),
+    case("make_advertising-seed-string", datasets.make_advertising, TypeError, "seed", seed="0"),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

@@ -14,8 +14,9 @@ from scratch.autograd import Tensor
 from scratch.cli import figures
 from scratch.nn import Linear, ReLU, Sequential, Softmax
 
+from conftest import PNG_SIGNATURE
+
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "lecture"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # each figure the pages embed → the scratch show arguments that write it, and its (width, height) in pixels
 FIGURES = {
     "graph.png": (("graph",), (880, 245)),

@@ -10,6 +10,8 @@ from scratch import gradcheck, losses
 from scratch.gradcheck import check_all, check_loss_gradients, check_model_gradients, format_reports, numerical_gradient
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
 
+from conftest import assert_raises_naming, case, X_1D
+
 EXACT = 1e-12  # closed form vs tape vs torch: the same math, different rounding
 NUMERIC = 1e-6  # anything vs central differences in float64
 SEEDS = st.integers(0, 2**32 - 1)
@@ -221,3 +223,15 @@ def test_every_public_check_refuses_a_step_eps_that_is_not_positive_and_finite(c
     }
     with pytest.raises(ValueError, match=r"eps must be (a number > 0|finite); got"):
         calls[check]()
+
+
+# ---- bad input: check_loss_gradients (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("check_loss_gradients-name-unknown", gradcheck.check_loss_gradients, ValueError, "name",
+         name="hinge_loss", input=X_1D, target=X_1D),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

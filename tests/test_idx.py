@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 from scratch.idx import DTYPE_CODES, IDXFormatError, idx_header, idx_sha256, read_idx, write_idx
+from scratch import idx
+
+from conftest import assert_raises_naming, case, X_OBJECT
 
 NATIVE_DTYPES = [dt.newbyteorder("=") for dt in DTYPE_CODES.values()]
 
@@ -151,3 +154,15 @@ def test_text_mode_file_is_refused_with_a_hint(tmp_path):
     write_idx(path, np.zeros(2, np.uint8))
     with open(path, encoding="latin-1") as f, pytest.raises(TypeError, match="binary mode"):
         read_idx(f)
+
+
+# ---- bad input: read_idx, write_idx (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("read_idx-source-int", idx.read_idx, TypeError, "source", source=3),
+    case("write_idx-array-object", idx.write_idx, TypeError, "dtype", target=io.BytesIO(), array=X_OBJECT),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

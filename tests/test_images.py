@@ -1,4 +1,4 @@
-"""Image helpers: layout round trips, flattening, standardising, reading files (scaling: tests/test_pixels.py)."""
+"""Image helpers: layout round trips, flattening, standardising, reading files (scaling: tests/test_preprocessing.py)."""
 
 import numpy as np
 import pytest
@@ -13,6 +13,9 @@ from scratch.images import (
     load_image,
     standardize,
 )
+from scratch import images
+
+from conftest import assert_raises_naming, case
 
 small_sides = st.integers(1, 5)
 
@@ -96,3 +99,14 @@ def test_load_image_refuses_a_decompression_bomb(tmp_path, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 5000)  # 10,000 pixels: past the warning limit
     with pytest.raises(ValueError, match="decompression bomb"):
         load_image(path)
+
+
+# ---- bad input: flatten_images (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("flatten_images-images-2d", images.flatten_images, ValueError, "images", images=np.zeros((3, 3))),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

@@ -8,18 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from scratch.gradcheck import numerical_gradient
 from scratch.nn import Linear, Module, ReLU, Sigmoid, Softmax
 
-finite = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
-sizes = st.integers(1, 6)
-seeds = st.integers(0, 2**32 - 1)
-
-
-def matrices(n_rows, n_cols):
-    return arrays(np.float64, (n_rows, n_cols), elements=finite)
+from conftest import matrices, seeds, sizes
 
 
 def away_from_zero(x, margin=1e-2):

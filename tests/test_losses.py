@@ -26,6 +26,9 @@ from scratch.losses import (
     nll_loss,
     nll_loss_grad,
 )
+from scratch import losses
+
+from conftest import assert_raises_naming, BINARY, case, LABELS, X, X_OBJECT, X_STRING
 
 REDUCTIONS = ["mean", "sum", "none"]
 LOSS_AND_GRAD = {
@@ -469,3 +472,36 @@ def test_the_losses_import_neither_the_autograd_engine_nor_the_layers():
             "print(sorted(m for m in sys.modules if m.startswith(('scratch.autograd', 'scratch.nn'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# ---- bad input: the loss functions (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("mse_loss-target-string", losses.mse_loss, TypeError, "target", input=X, target=X_STRING),
+    case("mse_loss-input-object", losses.mse_loss, TypeError, "input", input=X_OBJECT, target=X),
+    case("mse_loss_grad-reduction-unknown", losses.mse_loss_grad, ValueError, "reduction",
+         input=X, target=X, reduction="avg"),
+    case("bce-target-other-shape", losses.binary_cross_entropy_with_logits, ValueError, "target",
+         input=BINARY, target=X),
+    case("bce_grad-weight-not-broadcastable", losses.binary_cross_entropy_with_logits_grad, ValueError, "weight",
+         input=X, target=X, weight=np.ones(4)),
+    case("bce-pos_weight-enlarges-input", losses.binary_cross_entropy_with_logits, ValueError, "pos_weight",
+         input=BINARY, target=BINARY, pos_weight=np.ones((2, 4))),
+    case("cross_entropy-input-0d", losses.cross_entropy, ValueError, "input", input=0.0, target=0),
+    case("cross_entropy-target-float-labels", losses.cross_entropy, TypeError, "target",
+         input=X, target=[0.0, 1.0, 2.0, 1.0]),
+    case("cross_entropy-target-label-3", losses.cross_entropy, ValueError, "target", input=X, target=[0, 1, 3, 1]),
+    case("cross_entropy_grad-target-short", losses.cross_entropy_grad, ValueError, "target",
+         input=X, target=LABELS[:3]),
+    case("cross_entropy-weight-wrong-length", losses.cross_entropy, ValueError, "weight",
+         input=X, target=LABELS, weight=np.ones(2)),
+    case("cross_entropy-reduction-unknown", losses.cross_entropy, ValueError, "reduction",
+         input=X, target=LABELS, reduction="batchmean"),
+    case("nll_loss-target-label-3", losses.nll_loss, ValueError, "target", input=X, target=[0, 1, 3, 1]),
+    case("nll_loss_grad-weight-other-dtype", losses.nll_loss_grad, TypeError, "weight",
+         input=X, target=LABELS, weight=np.ones(3, np.float32)),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

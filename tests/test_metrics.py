@@ -6,6 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scratch.metrics import accuracy, confusion_matrix, r2_score
+from scratch import metrics
+
+from conftest import assert_raises_naming, case
 
 
 @st.composite
@@ -52,3 +55,17 @@ def test_r2_matches_scikit_learn_including_constant_targets():
     assert r2_score(y, y_hat) == pytest.approx(metrics.r2_score(y, y_hat), rel=1e-12)
     assert r2_score(np.ones(3), np.ones(3)) == metrics.r2_score(np.ones(3), np.ones(3))
     assert r2_score(np.ones(3), [1.0, 2.0, 1.0]) == metrics.r2_score(np.ones(3), [1.0, 2.0, 1.0])
+
+
+# ---- bad input: the metrics (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("accuracy-y_pred-short", metrics.accuracy, ValueError, "y_pred", y_true=[0, 1], y_pred=[0]),
+    case("r2_score-y_true-nan", metrics.r2_score, ValueError, "y_true", y_true=[0.0, np.nan], y_pred=[0.0, 1.0]),
+    case("confusion_matrix-y_pred-label-3", metrics.confusion_matrix, ValueError, "y_pred",
+         y_true=[0, 1], y_pred=[0, 3], n_classes=3),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

@@ -7,11 +7,40 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+import scratch
 from scratch import losses
 from scratch.gradcheck import numerical_gradient
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
-from scratch.nn import Module
+from scratch.nn import Linear, Module
 from scratch.preprocessing import ScalePixels, Standardize
+from scratch.training import fit
+
+from conftest import (
+    assert_finite,
+    assert_one_sgd_step_stays_finite,
+    assert_raises_naming,
+    BINARY,
+    case,
+    CLASSIFIER,
+    EXTREMES,
+    LABELS,
+    LINEAR,
+    LOGISTIC,
+    logistic_at,
+    SIGN_BINARY,
+    SIGN_LABELS,
+    SOFTMAX,
+    softmax_at,
+    X,
+    X_1D,
+    X_2_FEATURES,
+    X_EMPTY,
+    X_INF,
+    X_NAN,
+    X_OBJECT,
+    X_SIGNS,
+    X_STRING,
+)
 
 values = st.floats(-3, 3, allow_nan=False, allow_infinity=False)
 
@@ -325,3 +354,125 @@ def test_the_criterion_is_the_models_loss_and_owns_its_head():
     X = np.random.default_rng(0).normal(size=(5, 2))
     np.testing.assert_array_equal(model.predict(X), model.criterion.predict(model.forward(X)))
     np.testing.assert_array_equal(model.predict_proba(X), model.criterion.predict_proba(model.forward(X)))
+
+
+# ---- bad input: the models (each call raises the error type and names the argument; conftest.case)
+def with_x(model, label_name):
+    """Cases every model method that reads X shares: ndim, features, dtype, NaN/inf, emptiness."""
+    y = {"LinearRegression": BINARY, "LogisticRegression": BINARY}.get(label_name, LABELS)
+    return [
+        case(f"{label_name}.forward-X-1d", model.forward, ValueError, "X", X=X_1D),
+        case(f"{label_name}.forward-X-wrong-features", model.forward, ValueError, "X", X=X_2_FEATURES),
+        case(f"{label_name}.forward-X-object", model.forward, TypeError, "X", X=X_OBJECT),
+        case(f"{label_name}.loss_grad-X-string", model.loss_grad, TypeError, "X", X=X_STRING, y=y),
+        case(f"{label_name}.loss_grad-X-nan", model.loss_grad, ValueError, "X", X=X_NAN, y=y),
+        case(f"{label_name}.loss_grad-X-inf", model.loss_grad, ValueError, "X", X=X_INF, y=y),
+        case(f"{label_name}.loss_grad-X-empty", model.loss_grad, ValueError, "X", X=X_EMPTY, y=y[:0]),
+        case(f"{label_name}.loss_grad-y-short", model.loss_grad, ValueError, "y", X=X, y=y[:3]),
+        case(f"{label_name}.loss-y-2d", model.loss, ValueError, "y", X=X, y=y[:, None]),
+        case(f"{label_name}.score-y-nan", model.score, ValueError, "y", X=X, y=[0.0, np.nan, 1.0, 0.0]),
+    ]
+
+
+BAD_INPUT_TABLE = [
+    *with_x(LINEAR, "LinearRegression"),
+    *with_x(LOGISTIC, "LogisticRegression"),
+    *with_x(SOFTMAX, "SoftmaxRegression"),
+    *with_x(CLASSIFIER, "Network"),
+    case("LinearRegression-n_features-0", LinearRegression, ValueError, "n_features", n_features=0),
+    case("LinearRegression-n_features-float", LinearRegression, TypeError, "n_features", n_features=2.5),
+    case("LogisticRegression-init-unknown", LogisticRegression, ValueError, "init", n_features=3, init="xavier"),
+    case("LogisticRegression-seed-negative", LogisticRegression, TypeError, "seed",
+         n_features=3, seed=-1, init="torch"),
+    case("SoftmaxRegression-n_classes-1", SoftmaxRegression, ValueError, "n_classes", n_features=3, n_classes=1),
+    case("SoftmaxRegression-dtype-int", SoftmaxRegression, TypeError, "dtype", n_features=3, n_classes=3, dtype=int),
+    case("LinearRegression.fit_least_squares-y-short", LINEAR.fit_least_squares, ValueError, "y", X=X, y=BINARY[:3]),
+    case("LogisticRegression.loss-y-outside-0-1", LOGISTIC.loss, ValueError, "y", X=X, y=[0.0, 1.0, 2.0, 1.0]),
+    case("LogisticRegression.predict_proba-X-1d", LOGISTIC.predict_proba, ValueError, "X", X=X_1D),
+    case("SoftmaxRegression.loss-y-label-3", SOFTMAX.loss, ValueError, "y", X=X, y=[0, 1, 3, 1]),
+    case("SoftmaxRegression.loss-y-negative", SOFTMAX.loss, ValueError, "y", X=X, y=[0, -1, 2, 1]),
+    case("SoftmaxRegression.loss_grad-y-fraction", SOFTMAX.loss_grad, ValueError, "y", X=X, y=[0, 0.5, 2, 1]),
+    case("SoftmaxRegression.loss-y-string", SOFTMAX.loss, TypeError, "y", X=X, y=["a", "b", "a", "b"]),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [LINEAR.forward, LOGISTIC.predict_proba, SOFTMAX.predict, CLASSIFIER.forward,
+     lambda X: fit(LINEAR, X, np.zeros(3), epochs=1, batch_size=1, lr=0.1), lambda X: Linear(1, 2).forward(X)],
+    ids=["LinearRegression.forward", "LogisticRegression.predict_proba", "SoftmaxRegression.predict",
+         "Network.forward", "fit", "Linear.forward"],
+)
+def test_a_1d_feature_array_gets_reshape_advice(call):
+    with pytest.raises(ValueError, match=r"reshape\((-1, 1|1, -1)\)"):
+        call(np.zeros(3))
+
+
+# ---- numerical extremes: finite losses and gradients, never a silent NaN (conftest.EXTREMES)
+@pytest.mark.parametrize("dtype, big", EXTREMES)
+def test_logistic_regression_extreme_logits_with_exact_0_1_targets_give_the_limits(dtype, big):
+    model = logistic_at(dtype, big)
+    loss, grads = model.loss_grad(X_SIGNS, SIGN_BINARY)
+    assert_finite(loss, grads)
+    assert loss == pytest.approx(big / 2, rel=1e-6)  # mean of 0, 0, big, big
+    np.testing.assert_allclose(grads["W"], [0.5])  # Xᵀ(σ(z) − y)/N = (0 + 0 + 1 + 1)/4
+    np.testing.assert_allclose(grads["b"], 0.0, atol=1e-7)
+    assert grads["W"].dtype == dtype
+    assert_one_sgd_step_stays_finite(model.params, grads)
+
+
+@pytest.mark.parametrize("dtype, big", EXTREMES)
+def test_softmax_regression_extreme_logits_give_the_limits(dtype, big):
+    model = softmax_at(dtype, big)
+    loss, grads = model.loss_grad(X_SIGNS[:2], SIGN_LABELS)
+    assert_finite(loss, grads)
+    assert loss == pytest.approx(big, rel=1e-6)  # mean of 0 and 2·big
+    np.testing.assert_allclose(grads["W"], [[0.5, -0.5, 0.0]])  # row 2: p = e₁, y = e₀, x = −1
+    assert_one_sgd_step_stays_finite(model.params, grads)
+
+
+@pytest.mark.parametrize("dtype, big", EXTREMES)
+def test_predict_proba_saturates_to_exact_0_and_1_without_nan(dtype, big):
+    np.testing.assert_array_equal(logistic_at(dtype, big).predict_proba(X_SIGNS), [1, 0, 1, 0])
+    np.testing.assert_array_equal(softmax_at(dtype, big).predict_proba(X_SIGNS[:2]), [[1, 0, 0], [0, 1, 0]])
+
+
+def test_least_squares_with_a_constant_and_a_duplicated_column_is_finite_and_optimal():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=20)
+    X = np.column_stack([x, x, np.zeros(20)])  # rank 1 plus the intercept
+    y = 2 * x + 1
+    model = LinearRegression(3).fit_least_squares(X, y)
+    assert np.isfinite(model.params["W"]).all() and np.isfinite(model.params["b"])
+    assert model.loss(X, y) < 1e-20
+
+
+# ---- numbers and state: no silent wrong result, the user's own value in every message
+def test_a_masked_array_is_refused_rather_than_read_without_its_mask():
+    X = np.ma.masked_array([[1.0, 2.0], [3.0, 4.0]], mask=[[0, 1], [0, 0]])
+    with pytest.raises(TypeError, match="masked array"):
+        scratch.SoftmaxRegression(2, 3).predict(X)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix itself warns
+def test_an_np_matrix_is_read_as_a_plain_array():
+    model = scratch.SoftmaxRegression(2, 3, init="torch", seed=0)
+    X = np.array([[1.0, 2.0], [3.0, -4.0], [0.5, 6.0]])
+    assert np.array_equal(model.predict(np.asmatrix(X)), model.predict(X))
+    assert model.predict(np.asmatrix(X)).shape == (3,)
+
+
+def test_float64_input_beyond_float32_range_is_named_as_such():
+    model = scratch.LinearRegression(2, dtype=np.float32)
+    with pytest.raises(ValueError, match="beyond the range of the model's float32"):
+        model.predict(np.array([[1e39, 0.0]]))
+
+
+def test_fit_least_squares_names_x_for_a_nan():
+    with pytest.raises(ValueError, match="X contains NaN"):
+        scratch.LinearRegression(2).fit_least_squares(np.array([[1.0, np.nan], [2.0, 3.0]]), [1.0, 2.0])

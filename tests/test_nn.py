@@ -1,4 +1,4 @@
-"""scratch.nn: Sequential (nesting, reused layers, state dicts), the loss modules and Network.
+"""scratch.nn: Sequential (nesting, reused layers, state dicts) and the loss modules (Network: tests/test_network.py).
 
 Oracles: torch.nn with the same weights, SoftmaxRegression's and LinearRegression's closed
 forms, and finite differences (scratch.gradcheck.numerical_gradient).
@@ -25,34 +25,28 @@ from scratch.nn import (
     Sigmoid,
     Softmax,
     Tanh,
+    layers,
 )
-from scratch.preprocessing import ScalePixels, Standardize
-from tests.test_layers import matrices, seeds, sizes
+from scratch.preprocessing import Standardize
+
+from conftest import (
+    assert_finite,
+    assert_raises_naming,
+    case,
+    EXTREMES,
+    matrices,
+    seeds,
+    SIGN_LABELS,
+    sizes,
+    to_torch,
+    X_NAN,
+    X_SIGNS,
+)
 
 
 def relative_error(a, b):
     """max |a − b| / max |b|."""
     return np.abs(a - b).max() / np.abs(b).max()
-
-
-def to_torch(module, torch, twins=None):
-    """The same module in torch.nn with our weights copied in; a module used twice stays one module used twice."""
-    twins = {} if twins is None else twins
-    if id(module) not in twins:
-        if isinstance(module, Sequential):
-            twin = torch.nn.Sequential(*[to_torch(child, torch, twins) for child in module])
-        elif isinstance(module, Linear):
-            twin = torch.nn.Linear(module.in_features, module.out_features, bias=module.bias is not None,
-                                   dtype=torch.float64)
-            with torch.no_grad():
-                for name, value in module.params.items():
-                    getattr(twin, name).copy_(torch.from_numpy(value))
-        elif isinstance(module, Softmax):
-            twin = torch.nn.Softmax(dim=module.dim)
-        else:
-            twin = {ReLU: torch.nn.ReLU, Sigmoid: torch.nn.Sigmoid, Tanh: torch.nn.Tanh}[type(module)]()
-        twins[id(module)] = twin
-    return twins[id(module)]
 
 
 def torch_output_and_grads(reference, torch, x, upstream):
@@ -346,188 +340,6 @@ def test_a_reused_layer_is_described_twice_and_its_state_dict_loads_into_the_reb
     np.testing.assert_array_equal(rebuilt.forward(x), net(x))
 
 
-# ---------------------------------------------------------------- Network: the model protocol
-
-
-def classification_data(n, d, k, seed):
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(n, d)), rng.integers(0, k, size=n)
-
-
-@given(n=st.integers(1, 32), d=sizes, k=st.integers(2, 6), seed=seeds)
-def test_network_gradients_equal_softmax_regression_closed_form(n, d, k, seed):
-    from scratch.models import SoftmaxRegression
-
-    X, y = classification_data(n, d, k, seed)
-    network = Network(Sequential(Linear(d, k, seed=seed)), CrossEntropyLoss())
-    model = SoftmaxRegression(d, k)
-    model.load_state_dict({"weight": network.params["0.weight"], "bias": network.params["0.bias"]})
-    loss, grads = network.loss_grad(X, y)
-    model_loss, model_grads = model.loss_grad(X, y)
-    assert loss == pytest.approx(model_loss, rel=1e-12)
-    np.testing.assert_allclose(grads["0.weight"].T, model_grads["W"], rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(grads["0.bias"], model_grads["b"], rtol=1e-12, atol=1e-14)
-
-
-CRITERIA = {
-    "mse": (MSELoss(), lambda torch: torch.nn.MSELoss(), 1),
-    "bce": (
-        BCEWithLogitsLoss(pos_weight=np.array([2.0])),
-        lambda torch: torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0], dtype=torch.float64)),
-        1,
-    ),
-    "ce": (
-        CrossEntropyLoss(label_smoothing=0.1),
-        lambda torch: torch.nn.CrossEntropyLoss(label_smoothing=0.1),
-        3,
-    ),
-}
-
-
-@pytest.mark.parametrize("kind", CRITERIA)
-def test_network_loss_and_gradients_match_torch_mlp(kind):
-    torch = pytest.importorskip("torch")
-    criterion, torch_criterion, k = CRITERIA[kind]
-    X, labels = classification_data(16, 4, k if k > 1 else 2, seed=1)
-    y = labels if kind == "ce" else labels.astype(np.float64)
-    network = Network(Sequential(Linear(4, 5, seed=2), ReLU(), Linear(5, k, seed=3)), criterion)
-    loss, grads = network.loss_grad(X, y)
-    reference = to_torch(network.net, torch)
-    out = reference(torch.from_numpy(X))
-    torch_loss = torch_criterion(torch)(out if kind == "ce" else out[:, 0], torch.from_numpy(y))
-    torch_loss.backward()
-    assert loss == pytest.approx(torch_loss.item(), rel=1e-10)
-    assert network.loss(X, y) == loss
-    for name, p in reference.named_parameters():
-        np.testing.assert_allclose(grads[name], p.grad.numpy(), rtol=1e-10, atol=1e-12)
-
-
-def test_loss_modules_backward_is_the_gradient_of_their_value():
-    rng = np.random.default_rng(0)
-    logits, labels = rng.normal(size=(5, 3)), rng.integers(0, 3, size=5)
-    criterion = CrossEntropyLoss(weight=np.array([1.0, 2.0, 0.5]))
-    criterion(logits, labels)
-    numeric = numerical_gradient(lambda z: criterion(z, labels), logits.copy())
-    criterion(logits, labels)
-    np.testing.assert_allclose(criterion.backward(), numeric, rtol=1e-6, atol=1e-8)
-
-
-def test_a_nan_in_x_is_reported_as_such():
-    network = Network(Sequential(Linear(3, 2, seed=0), ReLU(), Linear(2, 1, seed=1)), MSELoss())
-    for X in ([[1.0, np.nan, 2.0]], np.array([[1.0, 2.0, np.inf]])):
-        with pytest.raises(ValueError, match="X contains"):
-            network.loss_grad(X, [1.0])
-
-
-# ---------------------------------------------------------------- the slides' stacks and the softmax gotcha
-
-
-def test_trailing_softmax_is_the_probability_head_not_applied_twice():
-    torch = pytest.importorskip("torch")
-    X, y = classification_data(10, 4, 3, seed=0)
-    net = Sequential(Linear(4, 3, seed=0), Softmax(dim=-1))  # slide: dense(units=3) + softmax
-    network = Network(net, CrossEntropyLoss())
-    logits = torch.from_numpy(net[0].forward(X))
-    expected = torch.nn.functional.cross_entropy(logits, torch.from_numpy(y)).item()
-    assert network.loss(X, y) == pytest.approx(expected, rel=1e-12)
-    np.testing.assert_allclose(network.predict_proba(X), net(X), rtol=1e-12)
-    literal = CrossEntropyLoss()(net(X), y)  # what torch computes for this stack: softmax twice
-    twice = torch.nn.functional.cross_entropy(torch.softmax(logits, -1), torch.from_numpy(y)).item()
-    assert literal == pytest.approx(twice, rel=1e-12)
-    assert literal != pytest.approx(expected)
-
-
-def test_trailing_sigmoid_before_bce_with_logits_is_the_probability_head():
-    X, labels = classification_data(10, 2, 2, seed=0)
-    y = labels.astype(np.float64)
-    with_head = Network(Sequential(Linear(2, 1, seed=0), Sigmoid()), BCEWithLogitsLoss())
-    without = Network(Sequential(with_head.net[0]), BCEWithLogitsLoss())
-    assert with_head.loss(X, y) == without.loss(X, y)
-    np.testing.assert_allclose(with_head.predict_proba(X), with_head.net(X)[:, 0])
-
-
-def test_slide_dense_units_1_on_3_inputs_learns_a_linear_regression():
-    from scratch.models import LinearRegression
-    from scratch.optim import SGD
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(64, 3))
-    y = X @ np.array([2.0, -1.0, 0.5]) + 3.0
-    network = Network(Sequential(Linear(3, 1, seed=0)), MSELoss())  # slide: dense(units=1), input_shape=(3,)
-    weights = {"weight": network.params["0.weight"], "bias": network.params["0.bias"]}  # (1, 3), (1,)
-    model = LinearRegression(3).load_state_dict(weights)
-    loss, grads = network.loss_grad(X, y)
-    model_loss, model_grads = model.loss_grad(X, y)
-    assert loss == pytest.approx(model_loss, rel=1e-12)
-    np.testing.assert_allclose(grads["0.weight"][0], model_grads["W"], rtol=1e-12)
-    optimizer = SGD(network.params, lr=0.1)
-    for _ in range(200):
-        optimizer.step(network.loss_grad(X, y)[1])
-    assert network.forward(X).shape == (64,)
-    assert network.score(X, y) > 0.999999
-
-
-def test_slide_dense_units_3_softmax_on_4_inputs_learns_three_classes():
-    from scratch.optim import SGD
-
-    rng = np.random.default_rng(0)
-    centres = np.array([[3.0, 0, 0, 0], [0, 3.0, 0, 0], [0, 0, 3.0, 0]])
-    y = rng.integers(0, 3, size=150)
-    X = centres[y] + rng.normal(size=(150, 4))
-    network = Network(Sequential(Linear(4, 3, seed=0), Softmax(dim=-1)), CrossEntropyLoss())
-    optimizer = SGD(network.params, lr=0.5)
-    for _ in range(100):
-        optimizer.step(network.loss_grad(X, y)[1])
-    assert network.score(X, y) > 0.95
-    np.testing.assert_allclose(network.predict_proba(X).sum(axis=1), 1.0)
-    np.testing.assert_array_equal(network.predict(X), network.predict_proba(X).argmax(axis=1))
-
-
-def test_the_minibatch_driver_trains_a_network_like_any_model():
-    from scratch.training import fit
-
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 3, size=300)
-    X = 3 * np.eye(4)[y] + rng.normal(size=(300, 4))
-    net = Sequential(Linear(4, 8, seed=0), ReLU(), Linear(8, 3, seed=1), Softmax())
-    network = Network(net, CrossEntropyLoss())
-    history = fit(network, X, y, epochs=20, batch_size=32, lr=0.1, seed=0)
-    assert history.train_loss[-1] < 0.5 * history.train_loss[0]
-    assert network.score(X, y) > 0.95
-
-
-# ---------------------------------------------------------------- one preprocessing path
-
-
-def test_a_network_fitted_on_uint8_images_scores_them_in_any_shape_and_refuses_unscaled_floats():
-    from scratch.training import fit
-
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 3, size=150)
-    images = rng.integers(0, 120, size=(150, 28, 28), dtype=np.uint8)
-    images[np.arange(150), 9 * y] = 255  # class k: a bright row 9k
-    network = Network(Sequential(Linear(784, 16, seed=0), ReLU(), Linear(16, 3, seed=1)), CrossEntropyLoss())
-    fit(network, images, y, epochs=5, batch_size=30, lr=0.1, seed=0)
-    assert network.transform == ScalePixels()
-    score = network.score(images, y)
-    assert score > 0.9 and network.score(images.reshape(150, -1), y) == score
-    np.testing.assert_array_equal(network.predict(images / 255), network.predict(images))
-    with pytest.raises(ValueError, match="pixels"):
-        network.score(images.astype(np.float64), y)
-
-
-def test_a_network_with_standardize_applies_it_in_predict_and_score():
-    rng = np.random.default_rng(0)
-    X = rng.normal(loc=50.0, scale=10.0, size=(40, 3))
-    y = X @ np.array([1.0, -2.0, 0.5])
-    transform = Standardize.from_data(X)
-    standardized = Network(Sequential(Linear(3, 1, seed=0)), MSELoss(), transform=transform)
-    plain = Network(standardized.net, MSELoss())
-    Z = (X - transform.mean) / transform.scale
-    np.testing.assert_array_equal(standardized.predict(X), plain.predict(Z))
-    assert standardized.score(X, y) == plain.score(Z, y) != plain.score(X, y)
-
-
 def test_module_docstring_examples_run():
     failures, _ = doctest.testmod(scratch.nn)
     assert failures == 0
@@ -580,3 +392,55 @@ def test_backward_refuses_grad_out_of_the_wrong_shape():
     net.forward(np.ones((4, 3)))
     with pytest.raises(ValueError, match="grad_out must have the shape"):
         net.backward(np.ones((4, 3)))
+
+
+# ---- bad input: layers, Sequential and the loss modules (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("Sequential-no-layers", Sequential, ValueError, "layer"),
+    case("Linear-in_features-0", Linear, ValueError, "in_features", in_features=0, out_features=2),
+    case("Linear.forward-x-0d", Linear(3, 2).forward, ValueError, "x", x=np.float64(1.0)),  # (in,) is an unbatched sample, as in torch
+    case("Sequential.forward-x-nan", Sequential(Linear(3, 2)).forward, ValueError, "x", x=X_NAN),
+    case("Softmax-dim-float", Softmax, TypeError, "dim", dim=0.5),
+    case("MSELoss-reduction-unknown", MSELoss, ValueError, "reduction", reduction="avg"),
+    case("CrossEntropyLoss-label_smoothing-2", CrossEntropyLoss, ValueError, "label_smoothing", label_smoothing=2.0),
+    case("CrossEntropyLoss-ignore_index-float", CrossEntropyLoss, TypeError, "ignore_index", ignore_index=0.5),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)
+
+
+
+@pytest.mark.parametrize("dtype, big", EXTREMES)
+def test_bare_sequential_backward_through_saturated_softmax_and_sigmoid_stays_finite(dtype, big):
+    """PyTorch's literal criterion(net(X), y): the loss sees probabilities, the layers saturate."""
+    X = X_SIGNS[:2].astype(dtype)
+    for head, criterion, y in [(Softmax(), CrossEntropyLoss(), SIGN_LABELS), (Sigmoid(), BCEWithLogitsLoss(), [1.0, 0.0])]:
+        width = 3 if isinstance(head, Softmax) else 1
+        net = Sequential(Linear(1, width, seed=0, dtype=dtype), ReLU(), Linear(width, width, seed=1, dtype=dtype), head)
+        net[0].params["weight"][...] = big
+        out = net(X)
+        loss = criterion(out if width == 3 else out[:, 0], y)
+        grads = net.backward(criterion.backward().reshape(out.shape))
+        assert_finite(loss, grads)
+
+
+# ---- the layers' inner paths do no per-call checks
+def test_forward_and_backward_of_a_sequential_call_no_validator(monkeypatch):
+    net = Sequential(Linear(6, 4, seed=0), ReLU(), Linear(4, 3, seed=1))
+    x, g = np.random.default_rng(0).normal(size=(5, 6)), np.ones((5, 3))
+    expected = net._backward(net._forward(x)[1], g, need_input_grad=True)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a validator ran inside _forward/_backward")
+
+    for module in (layers, scratch.nn.container):
+        for name in ("check_array", "check_number", "check_dtype"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, refuse)
+    out, tape = net._forward(x)
+    grad_x, grads = net._backward(tape, g, need_input_grad=True)
+    np.testing.assert_array_equal(grad_x, expected[0])
+    assert grads.keys() == expected[1].keys()

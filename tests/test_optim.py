@@ -8,6 +8,8 @@ import pytest
 
 from scratch.optim import SGD, CosineAnnealingLR, StepLR
 
+from conftest import assert_raises_naming, case
+
 A = np.random.default_rng(0).standard_normal((3, 3))
 A = A @ A.T / 3 + np.eye(3)  # positive definite: gradient descent on ½θᵀAθ − cθ is stable
 C = np.arange(12.0).reshape(3, 4) / 7
@@ -272,3 +274,32 @@ def test_a_scheduler_stepped_before_the_optimizer_warns_as_torch_does():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         StepLR(optimizer, 1).step()
+
+
+# ---- bad input: SGD and the schedulers (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("SGD-lr-negative", SGD, ValueError, "lr", params=[np.zeros(3)], lr=-0.1),
+    case("SGD-lr-string", SGD, TypeError, "lr", params=[np.zeros(3)], lr="0.1"),
+    case("SGD-lr-nan", SGD, ValueError, "lr", params=[np.zeros(3)], lr=float("nan")),
+    case("SGD-momentum-negative", SGD, ValueError, "momentum", params=[np.zeros(3)], lr=0.1, momentum=-0.9),
+    case("SGD-weight_decay-negative", SGD, ValueError, "weight_decay", params=[np.zeros(3)], lr=0.1, weight_decay=-1),
+    case("SGD-nesterov-without-momentum", SGD, ValueError, "momentum", params=[np.zeros(3)], lr=0.1, nesterov=True),
+    case("SGD-params-empty", SGD, ValueError, "params", params={}, lr=0.1),
+    case("SGD-params-int", SGD, TypeError, "params", params=[np.zeros(3, np.int64)], lr=0.1),
+    case("SGD.step-grads-wrong-keys", SGD({"W": np.zeros(3)}, 0.1).step, ValueError, "grads", grads={"w": np.zeros(3)}),
+    case("SGD.step-grads-wrong-shape", SGD({"W": np.zeros(3)}, 0.1).step, ValueError, "grads",
+         grads={"W": np.zeros(2)}),
+    case("SGD.step-grads-list-not-array", SGD([np.zeros(3)], 0.1).step, TypeError, "grads",
+         grads=[[1.0, 2.0, 3.0]]),
+    case("SGD.step-grads-string", SGD([np.zeros(3)], 0.1).step, TypeError, "grads", grads=[np.array(["a"] * 3)]),
+    case("StepLR-step_size-0", StepLR, ValueError, "step_size", optimizer=SGD([np.zeros(3)], 0.1), step_size=0),
+    case("StepLR-gamma-negative", StepLR, ValueError, "gamma",
+         optimizer=SGD([np.zeros(3)], 0.1), step_size=1, gamma=-0.1),
+    case("StepLR-optimizer-string", StepLR, TypeError, "optimizer", optimizer="sgd", step_size=1),
+    case("CosineAnnealingLR-T_max-0", CosineAnnealingLR, ValueError, "T_max", optimizer=SGD([np.zeros(3)], 0.1), T_max=0),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

@@ -9,11 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scratch import nn
+from scratch import nn, persistence
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
 from scratch.nn.module import Module
 from scratch.persistence import HEADER_KEY, STATE_PREFIX, ModelFileError, load, save
 from scratch.preprocessing import ScalePixels, Standardize
+
+from conftest import assert_raises_naming, case
 
 file_settings = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 FLOAT_X = np.random.default_rng(0).normal(size=(16, 4))
@@ -461,3 +463,14 @@ def test_truncation_at_every_tenth_byte_is_refused(saved_softmax, tmp_path):
     for end in range(0, len(data), 10):
         with pytest.raises(ModelFileError):
             load_bytes(tmp_path, data[:end])
+
+
+# ---- bad input: save (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("save-model-string", persistence.save, TypeError, "model", model="softmax", path="unused.npz"),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

@@ -17,8 +17,10 @@ from scratch.plots import (
     show_grid,
 )
 from scratch.training import History
+from scratch import plots
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from conftest import assert_raises_naming, case, PNG_SIGNATURE
+
 DIGITS = [str(k) for k in range(10)]
 
 
@@ -206,3 +208,14 @@ def test_show_grid_input_errors_explain_the_fix(images, labels, match):
 def test_show_grid_refuses_labels_outside_class_names():
     with pytest.raises(ValueError, match="outside the 2 classes"):
         show_grid(np.zeros((2, 4, 4)), [0, 5], class_names=["a", "b"])
+
+
+# ---- bad input: plot_history (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("plot_history-train_loss-nan", plots.plot_history, ValueError, "train_loss", train_loss=[1.0, np.nan]),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)

@@ -45,7 +45,9 @@ def test_the_comparison_catches_a_wrong_number():
         same_output("w 1.0", "b 1.0")
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "script", [pytest.param(p, marks=pytest.mark.slow) if p.name.startswith("mnist") else p for p in EXAMPLES],
+    ids=lambda p: p.name)
 def test_example_prints_what_pytorch_prints(script):
     if script.name.startswith("mnist"):
         from scratch.datasets import DataNotFoundError, load_mnist
@@ -105,6 +107,7 @@ print(tuple(images.shape), labels.dtype, loss.item())
 '''
 
 
+@pytest.mark.slow
 def test_the_torchvision_demo_runs_on_scratch(tmp_path):
     from scratch.datasets import DataNotFoundError, load_mnist
 

@@ -1,5 +1,5 @@
-"""scratch train's options for the slides' data: --classes (slide 28's two Iris classes) and boston-mass;
-a new IDX data set read from its registry entry alone."""
+"""`scratch train` and what it calls: the slides' data options (--classes, boston-mass), a new IDX data set read
+from its registry entry alone, the order of a run (metrics first, then figures) and the default recipe on real data."""
 
 import json
 
@@ -8,8 +8,14 @@ import pytest
 
 from scratch import cli, datasets
 from scratch.cli import figures, runs
+from scratch.cli.recipes import recipe_for
+from scratch.cli.runs import train_on_task
 from scratch.cli.tasks import load_task
 from scratch.idx import idx_sha256, read_idx, write_idx
+from scratch.nn import CrossEntropyLoss, Linear, Network, ReLU, Sequential
+from scratch.preprocessing import ScalePixels
+
+from conftest import load_or_skip, run_python
 
 
 def test_slide_28_one_feature_two_classes_from_the_command_line(tmp_path, capsys):
@@ -94,3 +100,50 @@ def test_the_parser_refuses_a_table_for_show_samples_and_figures_say_why(capsys,
     assert "invalid choice: 'iris'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="data must be an image set, one of mnist, fashion-mnist; got 'iris'"):
         figures.samples(tmp_path / "s.png", data="iris")
+
+
+# ---- a run reports its metrics first, scoring each split with one forward pass
+def test_train_reports_its_metrics_before_matplotlib_is_imported_to_draw(tmp_path):
+    """The results come first; the figures still land in the run folder (renamed into place after them)."""
+    out = run_python(
+        "import sys; from scratch.cli.runs import train_run; seen = []; "
+        f"run = train_run('softmax', 'iris', {str(tmp_path / 'r')!r}, overrides={{'epochs': 2}}, verbose=False, "
+        "report=lambda run: seen.append((sorted(run['metrics']), 'matplotlib' in sys.modules))); "
+        "print(seen, 'matplotlib' in sys.modules, run['figures'])")
+    seen, _, figures = out.strip().partition("] ")[0] + "]", None, out.strip().rsplit(" [", 1)[1]
+    assert seen == "[(['test', 'train', 'validation'], False)]" and figures == "'history.png', 'confusion.png']"
+    assert {p.name for p in (tmp_path / "r").iterdir()} == {"model.npz", "run.json", "history.png", "confusion.png"}
+
+
+@pytest.mark.parametrize("rows", [3, 8192])
+def test_split_metrics_equal_the_models_own_loss_and_score(monkeypatch, rows):
+    monkeypatch.setattr(runs, "SCORING_ROWS", rows)  # 3: several chunks, the last one short
+    rng = np.random.default_rng(0)
+    X, y = rng.integers(0, 256, (10, 4, 4), dtype=np.uint8), rng.integers(0, 3, 10)
+    net = Network(Sequential(Linear(16, 5, seed=0), ReLU(), Linear(5, 3, seed=1)), CrossEntropyLoss(),
+                  transform=ScalePixels())
+    metrics = runs.split_metrics(net, X, y)
+    assert metrics["loss"] == pytest.approx(net.loss(X, y), rel=1e-12)
+    assert metrics["accuracy"] == net.score(X, y)
+
+
+def test_train_says_what_it_does_while_the_figures_are_drawn(capsys, tmp_path):
+    from scratch import cli
+
+    assert cli.main(["train", "softmax", "--data", "iris", "--epochs", "2", "--out", str(tmp_path / "r")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    drawing = next(i for i, line in enumerate(lines) if line.startswith("drawing the figures into"))
+    assert drawing < next(i for i, line in enumerate(lines) if line.startswith("trained in"))
+    assert next(i for i, line in enumerate(lines) if line.startswith("test (30 samples)")) < drawing
+
+
+# ---- the lecture's demo on real data (reference figures: ../shared/DATA.md)
+@pytest.mark.slow
+@pytest.mark.parametrize("data, target", [("mnist", 0.926), ("fashion-mnist", 0.844)])
+def test_default_recipe_of_scratch_train_matches_scikit_learn_lbfgs(data, target):
+    """`scratch train softmax --data DATA`'s final model (its recipe, chosen on the validation split,
+    refitted on all 60,000 training images) reaches scikit-learn's LogisticRegression: 92.66 % on
+    MNIST, 84.43 % on Fashion-MNIST (lbfgs, C = 1, same 60,000 images; ../shared/DATA.md)."""
+    task = load_or_skip(lambda: load_task(data, model="softmax"))
+    model, _ = train_on_task("softmax", task.whole_training_split(), recipe_for("softmax", data), verbose=False)
+    assert model.score(task.X_test, task.y_test) >= target

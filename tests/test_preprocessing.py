@@ -10,21 +10,19 @@ from hypothesis import given
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from scratch import cli
+from scratch import preprocessing
 from scratch.cli import tasks
 from scratch.cli.runs import load_run
 from scratch.cli.samples import read_samples
-from scratch.datasets import DataNotFoundError, load_mnist
-from scratch.models import SoftmaxRegression
-from scratch.preprocessing import ScalePixels, scale_pixels
+from scratch.losses import cross_entropy
+from scratch.models import LinearRegression, SoftmaxRegression
+from scratch.numerics import softmax
+from scratch.preprocessing import ScalePixels, Standardize, scale_pixels
+from scratch.training import fit, fit_lbfgs
+
+from conftest import assert_raises_naming, case, regression_data, run, tiny_images
 
 RULE = "integer arrays (uint8, int64, …) are raw 8-bit intensities 0…255"  # in every refusal
-
-
-def run(capsys, *argv):
-    status = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def refusal(call):
@@ -135,20 +133,9 @@ def test_unreadable_files_are_refused_naming_the_problem(tmp_path, write, name, 
 
 # ---- the done-when: one array, one answer, from Python and from every file ------------------------
 @pytest.fixture(scope="module")
-def mnist_run(tmp_path_factory):
-    try:
-        load_mnist()
-    except DataNotFoundError as exc:
-        pytest.skip(str(exc))
-    out = tmp_path_factory.mktemp("runs") / "mnist"
-    assert cli.main(["train", "softmax", "--data", "mnist", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
+def inputs(mnist, tmp_path_factory):
     """300 MNIST test images and the files holding them (each with the array Python would pass)."""
-    images = np.asarray(load_mnist().X_test[:300])
+    images = np.asarray(mnist.X_test[:300])
     folder, rows = tmp_path_factory.mktemp("inputs"), images.reshape(300, -1)
     arrays_ = {"uint8.npy": images, "scaled.npy": images / 255, "integers.csv": rows.astype(np.int64),
                "scaled.csv": rows / 255}
@@ -161,6 +148,7 @@ def inputs(tmp_path_factory):
     return images, folder, arrays_
 
 
+@pytest.mark.slow
 def test_the_same_images_get_the_same_predictions_from_python_and_from_every_file(capsys, mnist_run, inputs):
     model, task, _ = load_run(mnist_run)
     images, folder, arrays_ = inputs
@@ -177,6 +165,7 @@ def test_the_same_images_get_the_same_predictions_from_python_and_from_every_fil
         assert status == 0 and out.strip() == f"sample 0: {task.class_names[expected[i]]}"
 
 
+@pytest.mark.slow
 def test_floats_0_255_get_the_same_refusal_from_python_and_from_the_command_line(capsys, mnist_run, inputs):
     model, _, _ = load_run(mnist_run)
     images, folder, _ = inputs
@@ -186,9 +175,108 @@ def test_floats_0_255_get_the_same_refusal_from_python_and_from_the_command_line
     assert (status, out, err) == (2, "", f"scratch: error: {message}\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("write, name, fragments", BAD_FILES, ids=[case[1] for case in BAD_FILES])
 def test_scratch_predict_refuses_a_bad_file_with_one_error_line(capsys, mnist_run, tmp_path, write, name, fragments):
     status, out, err = run(capsys, "predict", mnist_run, "--input", write(tmp_path / name))
     assert status == 2 and out == ""
     assert err.startswith("scratch: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
     assert all(fragment in err for fragment in fragments), err
+
+
+# ---- bad input: scale_pixels (each call raises the error type and names the argument; conftest.case)
+BAD_INPUT_TABLE = [
+    case("scale_pixels-X-above-255", preprocessing.scale_pixels, ValueError, "pixels", X=np.array([300]), name="pixels"),
+]
+
+
+@pytest.mark.parametrize("call, kwargs, error, argument", BAD_INPUT_TABLE)
+def test_bad_input_raises_the_documented_error_naming_the_argument(call, kwargs, error, argument):
+    assert_raises_naming(call, kwargs, error, argument)
+
+
+# ---- one preprocessing path: fit, loss, score, predict read samples the same way ---------------------
+def test_uint8_images_and_memmap_train_identically_to_the_pixels_divided_by_255(tmp_path):
+    X, y = tiny_images()
+    np.save(tmp_path / "X.npy", X)
+    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")
+
+    def trained(data, dtype=np.float64):
+        model = SoftmaxRegression(36, 3, dtype=dtype)
+        fit(model, data, y, epochs=3, batch_size=8, lr=0.5, seed=1)
+        return model
+
+    reference = trained(X.reshape(len(X), -1) / 255)
+    assert reference.transform is None
+    for data in (X, memmap, X.reshape(len(X), -1)):
+        model = trained(data)
+        assert model.transform == ScalePixels()  # inferred from the uint8 samples, kept with the model
+        np.testing.assert_array_equal(model.params["W"], reference.params["W"])
+    assert trained(X, np.float32).params["W"].dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_after_fit_on_uint8_images_every_encoding_of_the_pixels_gives_the_same_score(dtype):
+    X, y = tiny_images(n=200, gain=50)  # classes overlap: the bias decides some test images
+    X_train, y_train, X_test, y_test = X[:120], y[:120], X[120:], y[120:]
+    model = SoftmaxRegression(36, 3, init="torch", seed=0, dtype=dtype)
+    fit(model, X_train, y_train, epochs=5, batch_size=8, lr=0.5, seed=0)
+    flat = X_test.reshape(len(X_test), -1)
+    logits = (flat / 255).astype(dtype) @ model.params["W"] + model.params["b"]
+    for encoded in [X_test, flat, flat.astype(np.int64), X_test.astype(np.int32), flat / 255]:
+        assert model.score(encoded, y_test) == np.mean(logits.argmax(axis=1) == y_test)
+        np.testing.assert_allclose(model.predict_proba(encoded), softmax(logits), rtol=1e-5)
+        assert model.loss(encoded, y_test) == pytest.approx(cross_entropy(logits, y_test), rel=1e-5)
+    unscaled = flat @ model.params["W"] + model.params["b"]
+    assert np.mean(unscaled.argmax(axis=1) == y_test) != model.score(X_test, y_test)  # the test has power
+
+
+def test_pixels_whose_meaning_is_ambiguous_are_refused_with_what_to_do():
+    X, y = tiny_images()
+    model, untrained = SoftmaxRegression(36, 3), SoftmaxRegression(36, 3)
+    fit(model, X, y, epochs=1, batch_size=16, lr=0.5, seed=0)
+    for method in ("predict", "predict_proba", "forward", "score", "loss_grad"):
+        args = (y,) if method in ("score", "loss_grad") else ()
+        with pytest.raises(ValueError, match=r"X holds float64 values from 0 to 2\d\d, outside \[0, 1\].*X / 255"):
+            getattr(model, method)(X.astype(np.float64), *args)  # floats above 1 for a pixel model
+        with pytest.raises(ValueError, match="X is uint8.*no transform.*ScalePixels"):
+            getattr(untrained, method)(X, *args)  # uint8 for a model without a transform, outside fit
+
+
+def test_a_standardize_transform_is_applied_identically_in_fit_loss_score_and_predict():
+    X, y = regression_data()
+    X = 100 + 20 * X  # far from standardised
+    transform = Standardize.from_data(X)
+    Z = (X - transform.mean) / transform.scale
+    model, reference = LinearRegression(3, transform=transform), LinearRegression(3)
+    history = fit(model, X, y, epochs=5, batch_size=16, lr=0.1, seed=0, validation_data=(X, y))
+    expected = fit(reference, Z, y, epochs=5, batch_size=16, lr=0.1, seed=0, validation_data=(Z, y))
+    np.testing.assert_array_equal(model.params["W"], reference.params["W"])
+    assert history.val_loss == expected.val_loss and history.val_score == expected.val_score
+    assert model.loss(X, y) == reference.loss(Z, y) and model.score(X, y) == reference.score(Z, y) > 0.99
+    np.testing.assert_array_equal(model.predict(X), reference.predict(Z))
+    assert model.loss_grad(X, y)[0] == reference.loss_grad(Z, y)[0]
+    fit_lbfgs(model, X, y), fit_lbfgs(reference, Z, y)  # X is prepared once there, and standardised once
+    np.testing.assert_allclose(model.params["W"], reference.params["W"], rtol=1e-12)
+
+
+def test_lbfgs_infers_the_pixel_transform_as_fit_does():
+    X, y = tiny_images()
+    lbfgs, reference = SoftmaxRegression(36, 3), SoftmaxRegression(36, 3)
+    fit_lbfgs(lbfgs, X, y, l2=1e-2, tol=1e-8)
+    fit_lbfgs(reference, X.reshape(len(X), -1) / 255, y, l2=1e-2, tol=1e-8)
+    assert lbfgs.transform == ScalePixels() and reference.transform is None
+    np.testing.assert_array_equal(lbfgs.params["W"], reference.params["W"])
+
+
+@pytest.mark.slow
+def test_slide_recipe_reaches_the_demo_test_accuracy_on_mnist_whatever_the_pixel_encoding(mnist):
+    # the slides' recipe: plain minibatch SGD, a few epochs, raw uint8 images in, no tuning
+    model = SoftmaxRegression(784, 10, dtype=np.float32)
+    fit(model, mnist.X_train, mnist.y_train, epochs=3, batch_size=64, lr=0.5, seed=0)
+    X, y = mnist.X_test, mnist.y_test
+    accuracy = model.score(X, y)  # (N, 28, 28) uint8, as fit was given
+    assert accuracy >= 0.9197
+    flat = X.reshape(len(X), -1)
+    for encoded in (flat, flat.astype(np.int64), flat / 255):  # issue 11: 0.8465 for flat uint8 before
+        assert model.score(encoded, y) == accuracy
