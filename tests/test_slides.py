@@ -84,6 +84,7 @@ def test_intermediate_steps_and_errata_are_shown():
     assert by_quantity(rows, "ŷ = σ(z)").verdict == "yes — cut after the printed digits (rounded would not)"
 
 
+@pytest.mark.slow  # trains the demo on MNIST
 def test_the_demo_accuracy_is_reached_or_the_rows_say_how_to_install_mnist():
     demo = next(c for c in lecture_checks([9]) if c.number == "41")
     if demo.status == "skipped":
