@@ -201,8 +201,8 @@ class Tensor(Reductions):
     # --- shape and dtype ------------------------------------------------------------------
     def reshape(self, *shape):
         """Same values, new shape (one axis may be −1); the gradient is reshaped back."""
-        old = self.shape
-        return self._child(self.data.reshape(*shape), (self,), lambda g: (g.reshape(old),), "reshape")
+        old, shape = self.shape, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return self._child(self.data.reshape(shape), (self,), lambda g: (g.reshape(old),), "reshape")
 
     view = reshape  # torch's view shares memory with its input; NumPy's reshape does where it can
 

@@ -30,11 +30,10 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows} and {in_features}x{out_features})")
     if input.data.dtype != weight.data.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}")
-    lead = input.data.shape[:-1]
-    x = input if input.ndim == 2 else input.reshape(-1, in_features)
-    b = bias if bias is not None else Tensor(np.zeros(out_features, weight.data.dtype))
-    y = layer_node(object.__new__(layers.Linear), x, (("weight", weight), ("bias", b)), "linear")
-    return y if input.ndim == 2 else y.reshape(*lead, out_features)
+    layer = object.__new__(layers.Linear)  # the layer's forward and backward, on these tensors' values
+    layer.in_features, layer.out_features = in_features, out_features
+    params = (("weight", weight),) if bias is None else (("weight", weight), ("bias", bias))
+    return layer_node(layer, input, params, "linear")
 
 
 def relu(input, inplace=False):
