@@ -179,8 +179,8 @@ class ShapeOps:
         return self * self
 
     def abs(self):
-        """|x| = x·sign(x): mul's backward, g·sign(x) (0 at 0, as torch)."""
-        return self * self._new(np.sign(self.data))
+        """|x| = x·sign(x): mul's backward, g·sign(x) (0 at 0 and at NaN, as torch)."""
+        return self * self._new(np.where(np.isnan(self.data), 0, np.sign(self.data)))
 
     def clamp(self, min=None, max=None):
         """x where min ≤ x ≤ max, else the bound: two ``where`` nodes, so g flows to whichever was chosen."""

@@ -1,6 +1,6 @@
 """torch.nn.functional: the layers' and losses' functions, each one node around scratch's closed form.
 
-linear, relu, sigmoid and softmax run the forward/backward pair of scratch.nn.layers; the
+linear, sigmoid and softmax run the forward/backward pair of scratch.nn.layers (relu is autograd's node); the
 losses take their value from scratch.losses and their gradient from its ``*_grad`` twin:
 for cross_entropy, ∂L/∂Z = (softmax(Z) − Y)/N (scratch.losses.cross_entropy_and_grad). The
 backward through ``linear`` then gives ∂L/∂W = gᵀX — together the lecture's Xᵀ(softmax(Z) − Y)/N.
@@ -37,7 +37,8 @@ def linear(input, weight, bias=None):
 
 
 def relu(input, inplace=False):
-    return layer_node(layers.ReLU(), input, (), "relu")
+    """scratch.autograd's relu node: ∂/∂x = [¬(x ≤ 0)], g passing at NaN as in torch."""
+    return input.relu()
 
 
 def sigmoid(input):
