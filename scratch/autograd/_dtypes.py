@@ -39,8 +39,9 @@ def result_type(*tensors):
     """The dtype of an operation on ``tensors`` (scratch Tensors; lifted Python numbers are ``_wrapped``)."""
     tiers = {"dimensioned": None, "zero-dim": None, "number": None}
     for t in tensors:
-        tier = "number" if t._wrapped else "zero-dim" if t.ndim == 0 else "dimensioned"
-        tiers[tier] = t.data.dtype if tiers[tier] is None else _promote(tiers[tier], t.data.dtype)
+        tier = "number" if t._wrapped is not None else "zero-dim" if t.ndim == 0 else "dimensioned"
+        dtype = t.data.dtype if t._wrapped is None else t._wrapped
+        tiers[tier] = dtype if tiers[tier] is None else _promote(tiers[tier], dtype)
     return _combine(tiers["dimensioned"], _combine(tiers["zero-dim"], tiers["number"]))
 
 

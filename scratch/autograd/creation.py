@@ -53,6 +53,7 @@ def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):
     dtype: int64 when every argument is an integer, else the default float (as torch).
     """
     start, end = (0, start) if end is None else (start, end)
+    start, end, step = (int(v) if isinstance(v, (bool, np.bool_)) else v for v in (start, end, step))  # as torch
     for value, name in ((start, "start"), (end, "end"), (step, "step")):
         check_number(value, name)
     if step == 0:
@@ -74,14 +75,21 @@ def cat(tensors, axis=0):
     ∂L/∂(each input) is its own slice of g along ``axis``.
     """
     tensors = [Tensor._lift(t) for t in tensors]
+    skipped = [t.shape == (0,) and not all(u.shape == (0,) for u in tensors) for t in tensors]  # torch's legacy
+    joined = [t for t, skip in zip(tensors, skipped) if not skip]  # rule: a (0,) tensor joins any shape
     if not tensors or any(t.ndim == 0 for t in tensors):
         raise ValueError("cat needs a non-empty list of tensors with at least one axis each.")
-    shapes = [t.shape for t in tensors]
-    axis = check_number(axis, "axis", low=-tensors[0].ndim, high=tensors[0].ndim - 1, integer=True) % tensors[0].ndim
+    shapes = [t.shape for t in joined]
+    axis = check_number(axis, "axis", low=-joined[0].ndim, high=joined[0].ndim - 1, integer=True) % joined[0].ndim
     if any(len(s) != len(shapes[0]) or s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]
            for s in shapes):
         raise ValueError(f"cat along axis {axis}: every other axis must match; got shapes {shapes}.")
     dtype = result_type(*tensors)
-    data = np.concatenate([t.data.astype(dtype, copy=False) for t in tensors], axis=axis)
+    data = np.concatenate([t.data.astype(dtype, copy=False) for t in joined], axis=axis)
     bounds = np.cumsum([s[axis] for s in shapes])[:-1]
-    return tensors[0]._child(data, tuple(tensors), lambda g: tuple(np.split(g, bounds, axis=axis)), "cat")
+
+    def backward(g):
+        pieces = iter(np.split(g, bounds, axis=axis))
+        return tuple(np.zeros((0,), g.dtype) if skip else next(pieces) for skip in skipped)
+
+    return tensors[0]._child(data, tuple(tensors), backward, "cat")

@@ -42,8 +42,8 @@ class Reductions:
         return total / (self.data.size // max(total.data.size, 1))
 
     def logsumexp(self, axis=-1, keepdims=False):
-        """log Σ eˣ along ``axis``; ∂/∂x = softmax(x)."""
-        x = self._float_data()
+        """log Σ eˣ along ``axis`` (a 0-d tensor's only value for any axis, as torch); ∂/∂x = softmax(x)."""
+        x, axis = self._float_data(), None if self.ndim == 0 else axis
 
         def backward(g):
             g = _expand(g, axis, keepdims, x.ndim)

@@ -68,7 +68,7 @@ class Tensor(Reductions):
         self.grad = None
         self.op, self.parents, self._backward = None, (), None
         self.retains_grad = False
-        self._wrapped = False  # a Python number lifted into an operation: the lowest tier of promotion
+        self._wrapped = None  # a Python number lifted into an operation: the dtype it promotes as (lowest tier)
 
     def _child(self, data, parents, backward, op):
         """A result node, of self's class; ``backward(g)`` returns one gradient per parent (or None).
@@ -92,8 +92,8 @@ class Tensor(Reductions):
         data = check_array(other, "other", dtype="any", allow_empty=True, finite=False)
         if np.ndim(other) or isinstance(other, np.ndarray):
             return cls(data)
-        lifted = cls(data.astype(wrapped_dtype(data.dtype, cls._default_float)))  # a number, NumPy's scalars too
-        lifted._wrapped = True
+        lifted = cls(data.astype(np.float64 if data.dtype.kind == "f" else wrapped_dtype(data.dtype)))  # exact
+        lifted._wrapped = wrapped_dtype(data.dtype, cls._default_float)  # a float promotes as the default float
         return lifted
 
     def _operands(self, other, floats=False):
@@ -194,15 +194,15 @@ class Tensor(Reductions):
         return self._child(numerics.softplus(x), (self,), lambda g: (g * numerics.sigmoid(x),), "softplus")
 
     def relu(self):
-        """∂max(x, 0)/∂x = [x > 0]; keeps the dtype, and NaN (np.maximum propagates it, as torch)."""
-        positive = self.data > 0
+        """∂max(x, 0)/∂x = [x > 0], and 1 at NaN (torch's [¬(x ≤ 0)]); keeps the dtype, and NaN, as torch."""
+        positive = ~(self.data <= 0)
         return self._child(np.maximum(self.data, 0), (self,), lambda g: (g * positive,), "relu")
 
     # --- shape and dtype ------------------------------------------------------------------
     def reshape(self, *shape):
         """Same values, new shape (one axis may be −1); the gradient is reshaped back."""
-        old = self.shape
-        return self._child(self.data.reshape(*shape), (self,), lambda g: (g.reshape(old),), "reshape")
+        old, shape = self.shape, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return self._child(self.data.reshape(shape), (self,), lambda g: (g.reshape(old),), "reshape")
 
     view = reshape  # torch's view shares memory with its input; NumPy's reshape does where it can
 

@@ -13,6 +13,7 @@ import builtins as _builtins
 
 from scratch.autograd._graph import grad_enabled as is_grad_enabled
 from scratch.autograd._graph import no_grad
+from scratch.autograd.selection import maximum, minimum, where
 from scratch.torch import _dtype
 from scratch.torch._creation import (
     arange, as_tensor, cat, concat, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
@@ -64,9 +65,9 @@ def _method(name):
 
 
 for _name in ("exp", "log", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "sum", "mean", "max", "min",
-              "amax", "argmax", "argmin", "matmul", "mm", "flatten", "reshape", "squeeze", "unsqueeze", "transpose",
+              "amax", "amin", "argmax", "argmin", "matmul", "mm", "flatten", "reshape", "squeeze", "unsqueeze", "transpose",
               "t", "permute", "sqrt", "abs", "clamp", "clip", "pow", "equal", "square", "logsumexp", "add", "sub",
-              "mul", "div", "eq", "ne", "lt", "le", "gt", "ge", "clone", "detach", "softplus"):
+              "mul", "div", "eq", "ne", "lt", "le", "gt", "ge", "clone", "detach", "softplus", "neg"):
     globals()[_name] = _method(_name)
 
 
@@ -74,13 +75,6 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     import numpy as np
 
     return _builtins.bool(np.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def where(condition, input, other):
-    """input where condition, else other: input·c + other·(1 − c), so each gets g where it was chosen."""
-    c = condition.to(float32) if not isinstance(input, Tensor) or input.data.dtype.kind != "f" else condition.to(
-        input.dtype)
-    return input * c + other * (1 - c)
 
 
 from scratch.torch import nn, optim, utils  # noqa: E402  (they import the names above)

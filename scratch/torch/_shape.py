@@ -11,6 +11,8 @@ import collections
 
 import numpy as np
 
+from scratch.autograd import Tensor as AutogradTensor
+from scratch.autograd import selection
 from scratch.nn import layers
 
 MinMax = collections.namedtuple("MinMax", ["values", "indices"])  # torch.return_types.max
@@ -46,10 +48,7 @@ class ShapeOps:
         return super(ShapeOps, x).mean(axis=_dims(dim, self.ndim) if self.ndim else None, keepdims=keepdim)
 
     def _extreme(self, dim, keepdim, pick):
-        if dim is None:  # the value, g shared evenly by the tied extremes (torch's evenly_distribute_backward)
-            ties = self.data == pick.reduce(self.data, axis=None)
-            mask = self._new(ties.astype(self.data.dtype))
-            return (self * mask).sum() / mask.sum() if self.data.dtype.kind == "f" else self._new(self.data[ties][0])
+        """max(dim)/min(dim): (values, indices); values are an index into self (g goes to the index)."""
         axis = _dims(dim, self.ndim) if self.ndim else None
         arg = (np.argmax if pick is np.maximum else np.argmin)(self.data, axis=axis, keepdims=True)
         if self.ndim == 0:
@@ -61,14 +60,35 @@ class ShapeOps:
             values, indices = values.squeeze(axis), np.squeeze(indices, axis)
         return MinMax(values, self._new(indices.astype(np.int64)))
 
+    def _spread(self, dim, keepdim, pick):
+        """The extreme over ``dim`` (all axes if None or ()), g shared evenly by the tied extremes, as torch's
+        amax and max(): Σ x·[x tied] / #tied, the tied entries chosen by ``where`` (no ∞·0)."""
+        axis = _dims(dim, self.ndim) if self.ndim and dim not in (None, (), []) else None
+        extreme = pick.reduce(self.data, axis=axis, keepdims=True) if self.data.size else None
+        if self.data.dtype.kind != "f" or extreme is None:
+            return self._new(pick.reduce(self.data, axis=axis, keepdims=keepdim))
+        ties = self.data == extreme
+        count = ties.sum(axis=axis, keepdims=keepdim).astype(self.data.dtype)
+        return selection.where(ties, self, 0).sum(axis, keepdim) / self._new(count)
+
     def max(self, dim=None, keepdim=False):
-        return self._extreme(dim, keepdim, np.maximum)
+        if isinstance(dim, AutogradTensor):  # torch.max(input, other): the elementwise maximum
+            return selection.maximum(self, dim)
+        return self._spread(None, False, np.maximum) if dim is None else self._extreme(dim, keepdim, np.maximum)
 
     def min(self, dim=None, keepdim=False):
-        return self._extreme(dim, keepdim, np.minimum)
+        if isinstance(dim, AutogradTensor):
+            return selection.minimum(self, dim)
+        return self._spread(None, False, np.minimum) if dim is None else self._extreme(dim, keepdim, np.minimum)
 
-    def amax(self, dim=None, keepdim=False):
-        return self._extreme(dim, keepdim, np.maximum) if dim is None else self.max(dim, keepdim).values
+    def amax(self, dim=(), keepdim=False):
+        return self._spread(dim, keepdim, np.maximum)
+
+    def amin(self, dim=(), keepdim=False):
+        return self._spread(dim, keepdim, np.minimum)
+
+    def logsumexp(self, dim, keepdim=False):
+        return super().logsumexp(axis=_dims(dim, self.ndim) if self.ndim else None, keepdims=keepdim)
 
     def argmax(self, dim=None, keepdim=False):
         return super().argmax(axis=_dims(dim, self.ndim), keepdims=keepdim and dim is not None)
@@ -83,7 +103,7 @@ class ShapeOps:
             np.empty(self.data.shape).reshape(shape)
         except ValueError:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {self.data.size}") from None
-        return super().reshape(*shape)
+        return super().reshape(shape)
 
     reshape = view
 
@@ -95,7 +115,7 @@ class ShapeOps:
             return self.reshape(1)
         start, end = _dims(start_dim, self.ndim), _dims(end_dim, self.ndim)
         shape = self.data.shape
-        return self.reshape(shape[:start] + (-1,) + shape[end + 1:]) if start <= end else self
+        return self.reshape(shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:]) if start <= end else self
 
     def squeeze(self, dim=None):
         shape = self.data.shape
@@ -112,6 +132,9 @@ class ShapeOps:
         return super().transpose(tuple(_dims(_shape_args(dims), self.ndim)))
 
     def transpose(self, dim0, dim1):
+        if self.ndim == 0:  # torch allows dims 0 and −1 of a 0-d tensor
+            _dims(dim0, 0), _dims(dim1, 0)
+            return super().transpose(())
         order = list(range(self.ndim))
         d0, d1 = _dims(dim0, self.ndim), _dims(dim1, self.ndim)
         order[d0], order[d1] = order[d1], order[d0]
@@ -156,14 +179,15 @@ class ShapeOps:
         return self * self
 
     def abs(self):
-        """|x| = x·sign(x): mul's backward, g·sign(x) (0 at 0, as torch)."""
-        return self * self._new(np.sign(self.data))
+        """|x| = x·sign(x): mul's backward, g·sign(x) (0 at 0 and at NaN, as torch)."""
+        return self * self._new(np.where(np.isnan(self.data), 0, np.sign(self.data)))
 
     def clamp(self, min=None, max=None):
-        """x where min ≤ x ≤ max, else the bound: x·[inside] + bound·[outside], so g flows only inside."""
-        clipped = np.clip(self.data, min, max)
-        inside = self._new((clipped == self.data).astype(self.data.dtype))
-        return self * inside + self._new(np.where(clipped == self.data, 0, clipped).astype(self.data.dtype))
+        """x where min ≤ x ≤ max, else the bound: two ``where`` nodes, so g flows to whichever was chosen."""
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        out = self if min is None else selection.where(self < min, min, self)
+        return out if max is None else selection.where(out > max, max, out)
 
     clip = clamp
 
@@ -183,6 +207,9 @@ class ShapeOps:
 
     def mul(self, other):
         return self * other
+
+    def neg(self):
+        return -self
 
     def div(self, other):
         return self / other

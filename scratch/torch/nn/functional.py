@@ -1,6 +1,6 @@
 """torch.nn.functional: the layers' and losses' functions, each one node around scratch's closed form.
 
-linear, relu, sigmoid and softmax run the forward/backward pair of scratch.nn.layers; the
+linear, sigmoid and softmax run the forward/backward pair of scratch.nn.layers (relu is autograd's node); the
 losses take their value from scratch.losses and their gradient from its ``*_grad`` twin:
 for cross_entropy, ∂L/∂Z = (softmax(Z) − Y)/N (scratch.losses.cross_entropy_and_grad). The
 backward through ``linear`` then gives ∂L/∂W = gᵀX — together the lecture's Xᵀ(softmax(Z) − Y)/N.
@@ -30,16 +30,14 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows} and {in_features}x{out_features})")
     if input.data.dtype != weight.data.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}")
-    lead = input.data.shape[:-1]
-    x = input if input.ndim == 2 else input.reshape(-1, in_features)
     params = (("weight", weight),) if bias is None else (("weight", weight), ("bias", bias))
-    layer = layers.Linear.holding(weight.data, None if bias is None else bias.data)
-    y = layer_node(layer, x, params, "linear")
-    return y if input.ndim == 2 else y.reshape(*lead, out_features)
+    layer = layers.Linear.holding(weight.data, None if bias is None else bias.data)  # its forward and backward
+    return layer_node(layer, input, params, "linear")
 
 
 def relu(input, inplace=False):
-    return layer_node(layers.ReLU(), input, (), "relu")
+    """scratch.autograd's relu node: ∂/∂x = [¬(x ≤ 0)], g passing at NaN as in torch."""
+    return input.relu()
 
 
 def sigmoid(input):
