@@ -168,3 +168,16 @@ def test_backward_refuses_grad_out_of_the_wrong_shape():
     layer.forward(np.ones((2, 3)))
     with pytest.raises(ValueError, match="grad_out must have the shape"):
         layer.backward(np.ones((3, 2)))
+
+
+def test_relu_keeps_nan_and_passes_its_gradient_as_torch_does():
+    """The public forward refuses NaN; the unchecked pair (what scratch.torch's graph calls) follows torch."""
+    torch = pytest.importorskip("torch")
+    x = np.array([-1.0, 0.0, 2.0, np.nan])
+    relu = ReLU()
+    y, ctx = relu._forward(x)
+    g, _ = relu._backward(ctx, np.ones(4))
+    t = torch.tensor(x, requires_grad=True)
+    torch.relu(t).backward(torch.ones(4))
+    np.testing.assert_array_equal(y, torch.relu(t).detach().numpy())
+    np.testing.assert_array_equal(g, t.grad.numpy())

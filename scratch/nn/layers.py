@@ -175,11 +175,11 @@ class ReLU(_Layer):
     """relu(x) = max(x, 0), elementwise; any shape."""
 
     def _forward(self, x):
-        return np.maximum(x, 0), x > 0
+        return np.maximum(x, 0), ~(x <= 0)  # x > 0, and NaN: relu(NaN) = NaN passes its gradient, as in PyTorch
 
-    def _backward(self, positive, g, need_input_grad=True):
-        """∂L/∂x = g·[x > 0]  (the subgradient at 0 is 0, as in PyTorch)."""
-        return g * positive, {}
+    def _backward(self, passes, g, need_input_grad=True):
+        """∂L/∂x = g·[x > 0]  (the subgradient at 0 is 0; at NaN g passes, as in PyTorch)."""
+        return g * passes, {}
 
 
 class Sigmoid(_Layer):
