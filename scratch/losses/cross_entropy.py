@@ -50,8 +50,13 @@ def _unrows(rows, shape):
     return np.moveaxis(rows.reshape(shape[:1] + shape[2:] + shape[1:2]), -1, 1)
 
 
-def _parse(input, target, weight, ignore_index, reduction, label_smoothing=0.0, *, probabilities=False):
-    """Every argument checked, once; probability targets (input's shape) only with ``probabilities``."""
+def _parse(input, target, weight, ignore_index, reduction, label_smoothing=0.0, *, probabilities=False,
+           labels_checked=False):
+    """Every argument checked, once; probability targets (input's shape) only with ``probabilities``.
+
+    labels_checked: the caller has checked class-index targets already (in [0, C) or ``ignore_index``):
+    they are not scanned again (``cross_entropy_and_grad_of_checked_labels``).
+    """
     x = check_array(input, "input", allow_empty=True, finite=False)  # float16 is computed in float32
     if x.ndim == 0:
         raise ValueError("input must hold class scores, (N, C), (N, C, d1, …, dk) or (C,); got a 0-d array.")
@@ -88,7 +93,7 @@ def _parse(input, target, weight, ignore_index, reduction, label_smoothing=0.0, 
             f"input of shape {x.shape}; got shape {t.shape}."
         )
     labels = t.reshape(-1).astype(np.int64, copy=False)
-    if labels.size:
+    if labels.size and not labels_checked:
         check_labels(labels, "target", n_classes, ignore_index=ignore_index)
     kept = labels != ignore_index
     everything_kept = kept.all()
@@ -229,4 +234,14 @@ def cross_entropy_and_grad(input, target, weight=None, ignore_index=-100, reduct
     The arguments are checked once and both come from one log-softmax.
     """
     a = _parse(input, target, weight, ignore_index, reduction, label_smoothing, probabilities=True)
+    return _loss_and_grad(a, logits=True, grad=True)
+
+
+def cross_entropy_and_grad_of_checked_labels(input, target, weight=None, ignore_index=-100, reduction="mean",
+                                             label_smoothing=0.0):
+    """``cross_entropy_and_grad`` for class indices already checked by the caller, as
+    ``CrossEntropyLoss.check_target`` checks them (in [0, C) or ``ignore_index``): a training step's
+    labels are then not scanned twice. Every other argument is checked as in ``cross_entropy_and_grad``.
+    """
+    a = _parse(input, target, weight, ignore_index, reduction, label_smoothing, labels_checked=True)
     return _loss_and_grad(a, logits=True, grad=True)
