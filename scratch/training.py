@@ -100,12 +100,13 @@ class _Batches:
     def __init__(self, arrays, batch_size):
         n_buf = min(batch_size, len(arrays[0]))
         self.arrays, self.batch_size = arrays, batch_size
-        self.buffers = [np.empty((n_buf,) + a.shape[1:], a.dtype) for a in arrays]
+        self.buffers = tuple(np.empty((n_buf,) + a.shape[1:], a.dtype) for a in arrays)
 
     def __call__(self, order, n_steps):
         for step in range(n_steps):
             idx = order[step * self.batch_size : (step + 1) * self.batch_size]
-            batch = tuple(buffer[: len(idx)] for buffer in self.buffers)  # shorter for the last batch
+            full = len(idx) == len(self.buffers[0])
+            batch = self.buffers if full else tuple(buffer[: len(idx)] for buffer in self.buffers)  # the last: shorter
             for array, out in zip(self.arrays, batch):
                 # mode="clip" skips take's buffered bounds check: idx is our own permutation, always in range
                 np.take(array, idx, axis=0, out=out, mode="clip")
