@@ -49,6 +49,9 @@ class Trainable(Protocol):
     check_target(y)  the targets, checked once before any step
     loss_grad(X, y, sample_weight=None) → (loss, grads keyed like params)
     loss(X, y), score(X, y) → float
+
+    Optional: ``_loss_grad_prepared(x, y, w)``, loss_grad without its checks, which fit calls per batch
+    once it has checked all of X, y and w (``_checked_data_path``).
     """
 
     params: dict
