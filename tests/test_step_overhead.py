@@ -165,14 +165,26 @@ def test_a_loss_grad_replaced_on_the_instance_or_overridden_in_a_subclass_is_cal
 
 
 # ---- (5) the cheaper validators answer as before -----------------------------------------------------------
-def test_cross_entropy_of_checked_labels_equals_the_checked_function():
+@pytest.mark.parametrize("options", [{}, {"ignore_index": 3}, {"label_smoothing": 0.2}, {"reduction": "sum"}])
+def test_cross_entropy_of_checked_arguments_equals_the_checking_function(options):
     rng = np.random.default_rng(0)
-    z, y = rng.normal(size=(6, 4)).astype(np.float32), np.array([0, 3, 1, -100, 2, 3])
-    for options in ({}, {"ignore_index": -100}, {"label_smoothing": 0.2}, {"weight": np.arange(1, 5, dtype=np.float32)}):
-        value, grad = losses.cross_entropy_and_grad(z, y, **options)
-        checked_value, checked_grad = cross_entropy_module.cross_entropy_and_grad_of_checked_labels(z, y, **options)
-        assert checked_value == value
-        np.testing.assert_array_equal(checked_grad, grad)
+    z, y = rng.normal(size=(6, 4)).astype(np.float32), np.array([0, 3, 1, 3, 2, 0])
+    value, grad = losses.cross_entropy_and_grad(z, y, **options)
+    checked_value, checked_grad = cross_entropy_module.cross_entropy_and_grad_of_checked(z, y, **options)
+    assert checked_value == value
+    np.testing.assert_array_equal(checked_grad, grad)
+
+
+@pytest.mark.parametrize("options", [{}, {"ignore_index": 1, "label_smoothing": 0.1}, {"weight": np.arange(1.0, 4.0)}])
+def test_a_networks_step_with_any_criterion_options_equals_its_public_loss_grad(options):
+    X, y = _data("pixels", n=9)
+    net = Network(Sequential(Linear(12, 5, seed=0), ReLU(), Linear(5, 3, seed=1)), CrossEntropyLoss(**options),
+                  transform=ScalePixels())
+    expected_loss, expected = net.loss_grad(X, y)
+    loss, grads = net._loss_grad_prepared(net.prepare(X), net.check_target(y))
+    assert loss == expected_loss
+    for key in expected:
+        np.testing.assert_array_equal(grads[key], expected[key])
 
 
 def test_scale_pixels_answers_by_the_rule_for_every_kind_of_array(tmp_path):

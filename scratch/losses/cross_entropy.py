@@ -50,13 +50,8 @@ def _unrows(rows, shape):
     return np.moveaxis(rows.reshape(shape[:1] + shape[2:] + shape[1:2]), -1, 1)
 
 
-def _parse(input, target, weight, ignore_index, reduction, label_smoothing=0.0, *, probabilities=False,
-           labels_checked=False):
-    """Every argument checked, once; probability targets (input's shape) only with ``probabilities``.
-
-    labels_checked: the caller has checked class-index targets already (in [0, C) or ``ignore_index``):
-    they are not scanned again (``cross_entropy_and_grad_of_checked_labels``).
-    """
+def _parse(input, target, weight, ignore_index, reduction, label_smoothing=0.0, *, probabilities=False):
+    """Every argument checked, once; probability targets (input's shape) only with ``probabilities``."""
     x = check_array(input, "input", allow_empty=True, finite=False)  # float16 is computed in float32
     if x.ndim == 0:
         raise ValueError("input must hold class scores, (N, C), (N, C, d1, …, dk) or (C,); got a 0-d array.")
@@ -93,13 +88,18 @@ def _parse(input, target, weight, ignore_index, reduction, label_smoothing=0.0, 
             f"input of shape {x.shape}; got shape {t.shape}."
         )
     labels = t.reshape(-1).astype(np.int64, copy=False)
-    if labels.size and not labels_checked:
+    if labels.size:
         check_labels(labels, "target", n_classes, ignore_index=ignore_index)
+    return _index_arguments(x, out_shape, labels, w, ignore_index, reduction, eps, weighted=weight is not None)
+
+
+def _index_arguments(x, out_shape, labels, w, ignore_index, reduction, eps, *, weighted):
+    """The record of checked arguments with class indices: labels (M,) int64, each in [0, C) or ignore_index."""
     kept = labels != ignore_index
     everything_kept = kept.all()
     if not everything_kept:
         labels = np.where(kept, labels, 0)
-    plain = everything_kept and weight is None and eps == 0 and reduction == "mean"
+    plain = everything_kept and not weighted and eps == 0 and reduction == "mean"
     return _Arguments(_rows(x), x.shape, out_shape, labels, kept, None, w, eps, reduction, plain)
 
 
@@ -237,11 +237,13 @@ def cross_entropy_and_grad(input, target, weight=None, ignore_index=-100, reduct
     return _loss_and_grad(a, logits=True, grad=True)
 
 
-def cross_entropy_and_grad_of_checked_labels(input, target, weight=None, ignore_index=-100, reduction="mean",
-                                             label_smoothing=0.0):
-    """``cross_entropy_and_grad`` for class indices already checked by the caller, as
-    ``CrossEntropyLoss.check_target`` checks them (in [0, C) or ``ignore_index``): a training step's
-    labels are then not scanned twice. Every other argument is checked as in ``cross_entropy_and_grad``.
+def cross_entropy_and_grad_of_checked(input, target, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """``cross_entropy_and_grad`` without class weights, of arguments the caller has checked: logits
+    input (N, C) float; class indices target (N,) int64, each in [0, C) or ``ignore_index`` (as
+    ``CrossEntropyLoss.check_target`` gives them); the options as ``CrossEntropyLoss`` checks them when
+    it is built. A network's training step then looks at its labels and options once, not twice.
     """
-    a = _parse(input, target, weight, ignore_index, reduction, label_smoothing, labels_checked=True)
+    w = np.ones(input.shape[1], input.dtype)
+    a = _index_arguments(input, input.shape[:1], target, w, ignore_index, reduction, max(label_smoothing, 0),
+                         weighted=False)
     return _loss_and_grad(a, logits=True, grad=True)

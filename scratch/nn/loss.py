@@ -24,7 +24,7 @@ from scratch._validation import (
     check_probabilities,
     check_same_length,
 )
-from scratch.losses.cross_entropy import cross_entropy_and_grad_of_checked_labels
+from scratch.losses.cross_entropy import cross_entropy_and_grad_of_checked
 from scratch.metrics import accuracy, r2_score
 from scratch.nn.layers import Sigmoid, Softmax
 from scratch.nn.module import Module
@@ -207,10 +207,13 @@ class CrossEntropyLoss(Loss):
         return y if y.ndim == 1 else y.astype(output.dtype, copy=False)
 
     def _loss_and_grad_of_checked(self, input, target, sample_weight=None):
-        """Class indices from ``check_target`` are int64 in [0, C) or ``ignore_index``: not looked at again."""
-        if sample_weight is not None or target.ndim != 1:
+        """Class indices from ``check_target`` (int64 (N,), in [0, C) or ``ignore_index``) for logits (N, C),
+        options checked when this module was built: nothing is looked at again (class weights excepted)."""
+        options = self.options
+        if sample_weight is not None or target.ndim != 1 or input.ndim != 2 or options["weight"] is not None:
             return self.loss_and_grad(input, target, sample_weight)
-        return cross_entropy_and_grad_of_checked_labels(input, target, **self._options_for(input))
+        return cross_entropy_and_grad_of_checked(input, target, options["ignore_index"], options["reduction"],
+                                                 options["label_smoothing"])
 
     def predict(self, output):
         return output.argmax(axis=1)
