@@ -275,8 +275,8 @@ def fit(
     if validation_data is not None:
         val_model, X_val, y_val = _check_validation_data(model, validation_data)  # model's params, X_val prepared
     rng = check_seed(seed)
-    step = _checked_data_path(model)
-    if step is not None and w is not None:
+    loss_grad_prepared = _checked_data_path(model)  # None: model.loss_grad per batch
+    if loss_grad_prepared is not None and w is not None:
         w = w.astype(model.dtype)  # what loss_grad's check makes of each batch's weights, once
     batches, history = _Batches((X, y) if w is None else (X, y, w), batch_size), History()
     with limit_for(threads, model.params, batch_size):  # BLAS threads: scratch.threads
@@ -284,7 +284,7 @@ def fit(
             order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
             start = time.perf_counter()
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
-                train_loss = _run_epoch(model, step, optimizer, batches(order, n_steps), epoch)
+                train_loss = _run_epoch(model, loss_grad_prepared, optimizer, batches(order, n_steps), epoch)
             history.seconds.append(time.perf_counter() - start)
             history.train_loss.append(train_loss)
             history.lr.append(optimizer.lr)
