@@ -5,6 +5,7 @@ there is an obvious fix, says it (scikit-learn's ``check_array`` is the model).
 Internal math trusts its inputs; only public functions call these.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -182,7 +183,7 @@ def check_number(value, name, *, low=None, high=None, low_open=False, integer=Fa
     if isinstance(value, bool) or not isinstance(value, kind):
         what = "an integer" if integer else "a real number"
         raise TypeError(f"{name} must be {what}; got {value!r} of type {type(value).__name__}.")
-    if not integer and not np.isfinite(value):
+    if not integer and not (math.isfinite(value) if type(value) is float else np.isfinite(value)):  # math.isfinite: no array made
         raise ValueError(f"{name} must be finite; got {value}.")
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and value > high

@@ -55,13 +55,17 @@ def _weigh(values, w):
 
 
 def _affine(X, W, b):
-    """Z = XW + b for model input X: (N, D); Z: (N,) for W: (D,), (N, K) for W: (D, K).
+    """Z = XW + b for model input X: (N, D); Z: (N,) for W: (D,), (N, K) for W: (D, K)."""
+    Z = X @ W
+    Z += b
+    return Z
 
-    Any NaN/inf in X reaches Z, so X is scanned (and named in the error) only when Z is not finite.
-    """
+
+def _checked_affine(X, W, b):
+    """``_affine`` on the public paths: any NaN/inf in X reaches Z, so X is scanned (and named in the
+    error) only when Z is not finite. (``fit`` has scanned all of X before its steps.)"""
     with np.errstate(invalid="ignore", over="ignore"):
-        Z = X @ W
-        Z += b
+        Z = _affine(X, W, b)
     if not np.isfinite(Z).all():
         check_array(X, "X")
     return Z
@@ -71,8 +75,8 @@ class AffineModel(Module, abstract=True):
     """Z = XW + b into a criterion: what the three models share (parameters, input preparation,
     the criterion's head, state); gradcheck rebuilds Z = XW + b on its tape for any AffineModel.
 
-    Subclasses set ``criterion_class`` and write ``loss_grad(X, y)``; the targets a model
-    accepts are its criterion's (``check_target``), as its closed form assumes them.
+    Subclasses set ``criterion_class`` and write the closed form ``_loss_grad_of(X, Z, y, w)``;
+    the targets a model accepts are its criterion's (``check_target``), as its closed form assumes them.
     """
 
     criterion_class = None
@@ -117,7 +121,22 @@ class AffineModel(Module, abstract=True):
     # ---- the model --------------------------------------------------------------------------
     def forward(self, X):
         """Z = XW + b. X: (N, …) samples → (N,) or (N, K)."""
-        return _affine(self.prepare(X), self.params["W"], self.params["b"])
+        return _checked_affine(self.prepare(X), self.params["W"], self.params["b"])
+
+    def loss_grad(self, X, y, sample_weight=None):
+        """(L, {"W": ∂L/∂W, "b": ∂L/∂b}) for samples X: (N, …), targets y: (N,), sample_weight w: (N,) or None.
+
+        X, y and w are checked (``_check``); the closed form from Z = XW + b is each model's ``_loss_grad_of``.
+        """
+        X, y, w = self._check(X, y, sample_weight)
+        return self._loss_grad_of(X, _checked_affine(X, self.params["W"], self.params["b"]), y, w)
+
+    def _loss_grad_prepared(self, X, y, w=None):
+        """``loss_grad`` of data checked before: what ``fit`` calls for each batch, having checked its
+        whole X (finite), y and weights once. X: model input (``prepare``); y: targets from
+        ``check_target``; w: None or weights (N,) ≥ 0 in the model's dtype. Nothing is checked here.
+        """
+        return self._loss_grad_of(X, _affine(X, self.params["W"], self.params["b"]), y, w)
 
     def loss(self, X, y, sample_weight=None):
         """The criterion on the outputs, criterion(XW + b, y), as a Python float.
@@ -125,7 +144,7 @@ class AffineModel(Module, abstract=True):
         With sample_weight w: (N,), mean(wₙ·ℓₙ) over the criterion's per-sample losses ℓ (reduction="none").
         """
         X, y, w = self._check(X, y, sample_weight)
-        Z = _affine(X, self.params["W"], self.params["b"])
+        Z = _checked_affine(X, self.params["W"], self.params["b"])
         return self.criterion(Z, y) if w is None else self.criterion.loss_and_grad(Z, y, w)[0]
 
     def predict(self, X):
@@ -139,7 +158,7 @@ class AffineModel(Module, abstract=True):
     def score(self, X, y):
         """Accuracy mean(predict(X) == y) for the classifiers, R² for the regressor."""
         X, y, _ = self._check(X, y)
-        return self.criterion.score(y, self.criterion.predict(_affine(X, self.params["W"], self.params["b"])))
+        return self.criterion.score(y, self.criterion.predict(_checked_affine(X, self.params["W"], self.params["b"])))
 
     # ---- saving ---------------------------------------------------------------------------------
     def config(self):
@@ -176,13 +195,12 @@ class LinearRegression(AffineModel):
     def __init__(self, n_features, *, init="zeros", seed=None, dtype=np.float64, transform=None):
         super().__init__(n_features, init=init, seed=seed, dtype=dtype, transform=transform)
 
-    def loss_grad(self, X, y, sample_weight=None):
-        """L = mean((ŷ − y)²); ∂L/∂w = 2Xᵀ(ŷ − y)/N, ∂L/∂b = 2·mean(ŷ − y). X: (N, D), y: (N,).
+    def _loss_grad_of(self, X, Z, y, w):
+        """L = mean((ŷ − y)²); ∂L/∂w = 2Xᵀ(ŷ − y)/N, ∂L/∂b = 2·mean(ŷ − y). X: (N, D), ŷ = Z: (N,), y: (N,).
 
         With sample_weight w: (N,), L = mean(w ⊙ (ŷ − y)²) and ŷ − y becomes w ⊙ (ŷ − y) in both gradients.
         """
-        X, y, w = self._check(X, y, sample_weight)
-        residual = _affine(X, self.params["W"], self.params["b"])
+        residual = Z
         residual -= y
         weighted = residual if w is None else residual * w
         loss = float(residual @ weighted) / len(y)
@@ -215,14 +233,12 @@ class LogisticRegression(AffineModel):
     def __init__(self, n_features, *, init="zeros", seed=None, dtype=np.float64, transform=None):
         super().__init__(n_features, init=init, seed=seed, dtype=dtype, transform=transform)
 
-    def loss_grad(self, X, y, sample_weight=None):
-        """L = mean(softplus(z) − y·z); ∂L/∂w = Xᵀ(σ(z) − y)/N, ∂L/∂b = mean(σ(z) − y).
+    def _loss_grad_of(self, X, z, y, w):
+        """L = mean(softplus(z) − y·z); ∂L/∂w = Xᵀ(σ(z) − y)/N, ∂L/∂b = mean(σ(z) − y). z = Xw + b: (N,).
 
         softplus(z) − y·z = −y·log σ(z) − (1 − y)·log(1 − σ(z)), stable for any z.
         With sample_weight w: (N,), each term and each σ(zₙ) − yₙ is multiplied by wₙ.
         """
-        X, y, w = self._check(X, y, sample_weight)
-        z = _affine(X, self.params["W"], self.params["b"])
         loss = float(np.mean(_weigh(softplus(z) - y * z, w)))
         error = sigmoid(z)
         error -= y
@@ -240,14 +256,13 @@ class SoftmaxRegression(AffineModel):
         check_number(n_classes, "n_classes", low=2, integer=True)
         super().__init__(n_features, n_classes, init=init, seed=seed, dtype=dtype, transform=transform)
 
-    def loss_grad(self, X, y, sample_weight=None):
+    def _loss_grad_of(self, X, Z, y, w):
         """L = mean −log softmax(Z)[n, yₙ]; ∂L/∂W = Xᵀ(softmax(Z) − Y)/N, ∂L/∂b = mean over rows.
 
-        Y = onehot(y): (N, K). One log-softmax; softmax(Z) is its exp, computed in place.
+        Z = XW + b: (N, K), Y = onehot(y): (N, K). One log-softmax; softmax(Z) is its exp, computed in place.
         With sample_weight w: (N,), row n of the loss and of softmax(Z) − Y is multiplied by wₙ.
         """
-        X, y, w = self._check(X, y, sample_weight)
-        log_p = log_softmax(_affine(X, self.params["W"], self.params["b"]))
+        log_p = log_softmax(Z)
         rows = np.arange(len(y))
         loss = -float(np.add.reduce(_weigh(log_p[rows, y], w))) / len(y)
         error = np.exp(log_p, out=log_p)

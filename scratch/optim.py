@@ -131,10 +131,11 @@ class SGD:
         is taken in its parameter's dtype, as PyTorch's gradients are.
         """
         grads = self._grads_as_list(grads)
-        mu, tau = self.momentum, self.dampening
+        lr, mu, tau = self._lr, self.momentum, self.dampening
         for i, (theta, g) in enumerate(zip(self._params, grads)):
-            g = g.astype(theta.dtype, copy=False)
-            d = -g if self.maximize else g
+            d = g if g.dtype == theta.dtype else g.astype(theta.dtype)
+            if self.maximize:
+                d = -d
             if self.weight_decay != 0:
                 d = d + self.weight_decay * theta
             if mu != 0:
@@ -145,7 +146,7 @@ class SGD:
                     b *= mu
                     b += (1 - tau) * d
                 d = d + mu * b if self.nesterov else b
-            theta -= self._lr * d
+            theta -= lr * d
         self.steps_taken += 1
 
 

@@ -96,26 +96,33 @@ def scale_pixels(X, dtype=np.float32, name="X"):
     by this rule is refused with ``_not_pixels``' message: what was given and how to fix it.
     """
     dtype = check_dtype(dtype)
+    if not (type(X) is np.ndarray and X.dtype == np.uint8):  # every uint8 is an intensity: nothing to check
+        X = _check_pixels(X, name)
+    if X.dtype.kind in "iu":
+        return np.divide(X, dtype.type(PIXEL_MAX), dtype=dtype)
+    return X.astype(dtype, copy=False)
+
+
+def _check_pixels(X, name):
+    """X as an array, if it holds pixels by the rule of ``scale_pixels``; else that rule's refusal."""
     if isinstance(X, np.ndarray):
         _check_pixel_dtype(X, name)
     X = check_array(X, name, dtype="any", finite=False, allow_empty=True)  # lists become arrays
     _check_pixel_dtype(X, name)
-    if X.dtype == np.uint8:  # every uint8 is an intensity: no scan
-        return np.divide(X, dtype.type(PIXEL_MAX), dtype=dtype)
-    if X.size == 0:
-        return X.astype(dtype)
+    if X.dtype == np.uint8 or X.size == 0:
+        return X
     if X.dtype.kind in "iu":
         lo, hi = X.min(), X.max()
         if lo < 0 or hi > PIXEL_MAX:
             raise _not_pixels(name, f"holds {X.dtype} values from {lo} to {hi}, outside 0…{PIXEL_MAX}")
-        return np.divide(X, dtype.type(PIXEL_MAX), dtype=dtype)
+        return X
     if not np.isfinite(X).all():
         bad = "NaN" if np.isnan(X).any() else "inf"
         raise _not_pixels(name, f"holds {bad} among its {X.dtype} values")
     lo, hi = X.min(), X.max()
     if lo < 0 or hi > 1:
         raise _not_pixels(name, f"holds {X.dtype} values from {lo:g} to {hi:g}, outside [0, 1]")
-    return X.astype(dtype, copy=False)
+    return X
 
 
 def _not_pixels(name, given, error=ValueError):

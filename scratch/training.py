@@ -49,6 +49,9 @@ class Trainable(Protocol):
     check_target(y)  the targets, checked once before any step
     loss_grad(X, y, sample_weight=None) → (loss, grads keyed like params)
     loss(X, y), score(X, y) → float
+
+    Optional: ``_loss_grad_prepared(x, y, w)``, loss_grad without its checks, which fit calls per batch
+    once it has checked all of X, y and w (``_checked_data_path``).
     """
 
     params: dict
@@ -100,12 +103,13 @@ class _Batches:
     def __init__(self, arrays, batch_size):
         n_buf = min(batch_size, len(arrays[0]))
         self.arrays, self.batch_size = arrays, batch_size
-        self.buffers = [np.empty((n_buf,) + a.shape[1:], a.dtype) for a in arrays]
+        self.buffers = tuple(np.empty((n_buf,) + a.shape[1:], a.dtype) for a in arrays)
 
     def __call__(self, order, n_steps):
         for step in range(n_steps):
             idx = order[step * self.batch_size : (step + 1) * self.batch_size]
-            batch = tuple(buffer[: len(idx)] for buffer in self.buffers)  # shorter for the last batch
+            full = len(idx) == len(self.buffers[0])
+            batch = self.buffers if full else tuple(buffer[: len(idx)] for buffer in self.buffers)  # the last: shorter
             for array, out in zip(self.arrays, batch):
                 # mode="clip" skips take's buffered bounds check: idx is our own permutation, always in range
                 np.take(array, idx, axis=0, out=out, mode="clip")
@@ -201,6 +205,24 @@ def _check_scheduler(scheduler, optimizer):
         )
 
 
+def _checked_data_path(model):
+    """``model._loss_grad_prepared``, or None when ``fit`` must call ``model.loss_grad`` for each batch.
+
+    scratch's models and Network check (X, y, w) in ``loss_grad`` and then compute; fit has checked
+    the whole X, y and w before its first step, so per batch it prepares X_b and calls
+    ``_loss_grad_prepared(model.prepare(X_b), y_b, w_b)``, which checks nothing again. A loss_grad that
+    is not that pair's (replaced on the instance, or overridden in a subclass) is the caller's own: fit calls it.
+    """
+    if "loss_grad" in getattr(model, "__dict__", {}):
+        return None
+    for cls in type(model).__mro__:  # the nearest class that writes either: which of the two is in charge
+        if "_loss_grad_prepared" in vars(cls):
+            return model._loss_grad_prepared
+        if "loss_grad" in vars(cls):
+            return None
+    return None
+
+
 def _n_steps(n_samples, batch_size, drop_last):
     n_steps = n_samples // batch_size if drop_last else -(-n_samples // batch_size)
     if n_steps == 0:
@@ -253,13 +275,16 @@ def fit(
     if validation_data is not None:
         val_model, X_val, y_val = _check_validation_data(model, validation_data)  # model's params, X_val prepared
     rng = check_seed(seed)
+    loss_grad_prepared = _checked_data_path(model)  # None: model.loss_grad per batch
+    if loss_grad_prepared is not None and w is not None:
+        w = w.astype(model.dtype)  # what loss_grad's check makes of each batch's weights, once
     batches, history = _Batches((X, y) if w is None else (X, y, w), batch_size), History()
     with limit_for(threads, model.params, batch_size):  # BLAS threads: scratch.threads
         for epoch in range(epochs):
             order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
             start = time.perf_counter()
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
-                train_loss = _run_epoch(model, optimizer, batches(order, n_steps), epoch)
+                train_loss = _run_epoch(model, loss_grad_prepared, optimizer, batches(order, n_steps), epoch)
             history.seconds.append(time.perf_counter() - start)
             history.train_loss.append(train_loss)
             history.lr.append(optimizer.lr)
@@ -273,11 +298,17 @@ def fit(
     return history
 
 
-def _run_epoch(model, optimizer, batches, epoch):
-    """One pass over the batches; returns the mean loss per sample."""
+def _run_epoch(model, loss_grad_prepared, optimizer, batches, epoch):
+    """One pass over the batches; returns the mean loss per sample.
+
+    loss_grad_prepared: the model's path for checked data (``_checked_data_path``), or None for ``model.loss_grad``.
+    """
     total, seen = 0.0, 0
-    for step, batch in enumerate(batches, start=1):
-        loss, grads = model.loss_grad(*batch)  # batch: (X_b, y_b) or (X_b, y_b, w_b)
+    for step, batch in enumerate(batches, start=1):  # batch: (X_b, y_b) or (X_b, y_b, w_b)
+        if loss_grad_prepared is None:
+            loss, grads = model.loss_grad(*batch)
+        else:
+            loss, grads = loss_grad_prepared(model.prepare(batch[0]), *batch[1:])
         if not math.isfinite(loss):
             raise TrainingDiverged(loss, epoch + 1, step, optimizer.lr)
         optimizer.step(grads)

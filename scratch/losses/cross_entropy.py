@@ -90,11 +90,16 @@ def _parse(input, target, weight, ignore_index, reduction, label_smoothing=0.0, 
     labels = t.reshape(-1).astype(np.int64, copy=False)
     if labels.size:
         check_labels(labels, "target", n_classes, ignore_index=ignore_index)
+    return _index_arguments(x, out_shape, labels, w, ignore_index, reduction, eps, weighted=weight is not None)
+
+
+def _index_arguments(x, out_shape, labels, w, ignore_index, reduction, eps, *, weighted):
+    """The record of checked arguments with class indices: labels (M,) int64, each in [0, C) or ignore_index."""
     kept = labels != ignore_index
     everything_kept = kept.all()
     if not everything_kept:
         labels = np.where(kept, labels, 0)
-    plain = everything_kept and weight is None and eps == 0 and reduction == "mean"
+    plain = everything_kept and not weighted and eps == 0 and reduction == "mean"
     return _Arguments(_rows(x), x.shape, out_shape, labels, kept, None, w, eps, reduction, plain)
 
 
@@ -229,4 +234,16 @@ def cross_entropy_and_grad(input, target, weight=None, ignore_index=-100, reduct
     The arguments are checked once and both come from one log-softmax.
     """
     a = _parse(input, target, weight, ignore_index, reduction, label_smoothing, probabilities=True)
+    return _loss_and_grad(a, logits=True, grad=True)
+
+
+def cross_entropy_and_grad_of_checked(input, target, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """``cross_entropy_and_grad`` without class weights, of arguments the caller has checked: logits
+    input (N, C) float; class indices target (N,) int64, each in [0, C) or ``ignore_index`` (as
+    ``CrossEntropyLoss.check_target`` gives them); the options as ``CrossEntropyLoss`` checks them when
+    it is built. A network's training step then looks at its labels and options once, not twice.
+    """
+    w = np.ones(input.shape[1], input.dtype)
+    a = _index_arguments(input, input.shape[:1], target, w, ignore_index, reduction, max(label_smoothing, 0),
+                         weighted=False)
     return _loss_and_grad(a, logits=True, grad=True)

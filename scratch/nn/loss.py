@@ -24,6 +24,7 @@ from scratch._validation import (
     check_probabilities,
     check_same_length,
 )
+from scratch.losses.cross_entropy import cross_entropy_and_grad_of_checked
 from scratch.metrics import accuracy, r2_score
 from scratch.nn.layers import Sigmoid, Softmax
 from scratch.nn.module import Module
@@ -82,6 +83,11 @@ class Loss(Module, abstract=True):
         value = float(np.sum(per_sample * _rows_of(scale, per_sample)))
         return value, grad * _rows_of(scale, grad)
 
+    def _loss_and_grad_of_checked(self, input, target, sample_weight=None):
+        """``loss_and_grad`` for a target this module's ``check_target`` gave for ``input`` (and weights
+        checked): a loss whose function can skip looking at the target again does so (CrossEntropyLoss)."""
+        return self.loss_and_grad(input, target, sample_weight)
+
     def backward(self):
         """∂loss/∂input for the last call, in input's shape."""
         if self._last_call is None:
@@ -92,7 +98,7 @@ class Loss(Module, abstract=True):
     def _options_for(self, input):
         """The options, array ones cast to a float input's dtype (torch's buffers follow the module's dtype)."""
         dtype = getattr(input, "dtype", None)
-        if dtype is None or dtype.kind != "f":
+        if dtype is None or dtype.kind != "f" or all(self.options.get(key) is None for key in ARRAY_OPTIONS):
             return self.options
         return {
             key: (np.asarray(value, dtype=dtype) if key in ARRAY_OPTIONS and value is not None else value)
@@ -199,6 +205,15 @@ class CrossEntropyLoss(Loss):
             )
         check_same_length(output, y, "X", "y")
         return y if y.ndim == 1 else y.astype(output.dtype, copy=False)
+
+    def _loss_and_grad_of_checked(self, input, target, sample_weight=None):
+        """Class indices from ``check_target`` (int64 (N,), in [0, C) or ``ignore_index``) for logits (N, C),
+        options checked when this module was built: nothing is looked at again (class weights excepted)."""
+        options = self.options
+        if sample_weight is not None or target.ndim != 1 or input.ndim != 2 or options["weight"] is not None:
+            return self.loss_and_grad(input, target, sample_weight)
+        return cross_entropy_and_grad_of_checked(input, target, options["ignore_index"], options["reduction"],
+                                                 options["label_smoothing"])
 
     def predict(self, output):
         return output.argmax(axis=1)

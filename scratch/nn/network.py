@@ -116,15 +116,28 @@ class Network(Module):
         """(loss, grads keyed like params): ∂L/∂output from the criterion, then back through the body.
 
         sample_weight w: (N,) weighs each sample's loss, as the criterion's ``loss_and_grad`` says.
-        The first layer's ∂L/∂x is not computed: nothing needs it.
+        X, y and w are checked here; the rest is ``_loss_grad_of``.
         """
         out, tape = self._logits(X)
         flat = self._flat(out)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, len(flat), batch=True).astype(self.dtype, copy=False)
-        loss, g = self.criterion.loss_and_grad(flat, self.criterion.check_target(y, flat), sample_weight)
-        g = g.reshape(out.shape)
-        return loss, self.body._backward(tape, g, need_input_grad=False)[1]
+        return self._loss_grad_of(out, tape, self.criterion.check_target(y, flat), sample_weight)
+
+    def _loss_grad_prepared(self, x, y, w=None):
+        """``loss_grad`` of data checked before: what ``fit`` calls for each batch, having checked its
+        whole X (finite), y and weights once. x: net input (``prepare``); y: targets from
+        ``check_target``; w: None or weights (N,) ≥ 0 in the net's dtype. Nothing is checked here.
+        """
+        return self._loss_grad_of(*self.body._forward(x), y, w)
+
+    def _loss_grad_of(self, out, tape, y, w):
+        """(loss, grads) from the body's output and tape, for targets the criterion has checked.
+
+        The first layer's ∂L/∂x is not computed: nothing needs it.
+        """
+        loss, g = self.criterion._loss_and_grad_of_checked(self._flat(out), y, w)
+        return loss, self.body._backward(tape, g.reshape(out.shape), need_input_grad=False)[1]
 
     def check_target(self, y):
         """y checked by the criterion as targets for this network's outputs — what ``fit`` checks once, up front."""
