@@ -181,16 +181,15 @@ def openblas_thread_functions(paths=None):
 
 
 def openblas_paths():
-    """Files of OpenBLAS libraries this process has loaded or NumPy bundles, loaded ones first."""
+    """Files of OpenBLAS libraries: the one NumPy bundles first (its products are the ones to limit;
+    SciPy may load a copy of its own), then those this process has loaded."""
     import numpy
 
-    found = []
+    here = Path(numpy.__file__).parent
+    found = [str(p) for folder in (here.parent / "numpy.libs", here / ".dylibs") for p in sorted(folder.glob("*openblas*"))]
     with contextlib.suppress(OSError):
         for line in Path("/proc/self/maps").read_text().splitlines():
             path = line.split(maxsplit=5)[-1] if line.count(" ") >= 5 else ""
             if "openblas" in Path(path).name.lower() and path not in found:
                 found.append(path)
-    here = Path(numpy.__file__).parent
-    for folder in (here.parent / "numpy.libs", here / ".dylibs"):
-        found += [str(p) for p in sorted(folder.glob("*openblas*")) if str(p) not in found]
     return found

@@ -13,60 +13,21 @@ stays near the raw data size.
 
 Both take an optional ``sample_weight`` w: (N,), rescaled once to mean 1 and handed to
 ``model.loss_grad`` with each batch: the loss is then the weighted mean Σ wₙℓₙ / Σ wₙ, and a
-minibatch's loss an unbiased estimate of it. The L-BFGS objective itself is in ``scratch.lbfgs``.
+minibatch's loss an unbiased estimate of it. What a model must offer, and what is checked once
+before the first update, is ``scratch.trainable``'s; the L-BFGS objective is in ``scratch.lbfgs``.
 """
 
-import copy
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from scratch import lbfgs
-from scratch._validation import (
-    check_array,
-    check_finite,
-    check_number,
-    check_same_length,
-    check_sample_weight,
-    check_seed,
-)
+from scratch._validation import check_number, check_seed
 from scratch.optim import SGD
-from scratch.preprocessing import infer_transform
 from scratch.threads import limit_for
-
-
-@runtime_checkable
-class Trainable(Protocol):
-    """What ``fit`` and ``fit_lbfgs`` need of a model; scratch's three models and ``nn.Network`` have it.
-
-    params        name → live float array, updated in place by the optimizer
-    transform     how raw samples become model input; None on a fresh model, set by training from X
-    criterion     the loss module, owner of the head (targets, predictions, the score's name)
-    prepare(X)    raw samples (N, …) → model input (N, D)
-    check_target(y)  the targets, checked once before any step
-    loss_grad(X, y, sample_weight=None) → (loss, grads keyed like params)
-    loss(X, y), score(X, y) → float
-
-    Optional: ``_loss_grad_prepared(x, y, w)``, loss_grad without its checks, which fit calls per batch
-    once it has checked all of X, y and w (``_checked_data_path``).
-    """
-
-    params: dict
-    transform: object
-    criterion: object
-
-    def prepare(self, X): ...
-
-    def check_target(self, y): ...
-
-    def loss_grad(self, X, y, sample_weight=None): ...
-
-    def loss(self, X, y): ...
-
-    def score(self, X, y): ...
+from scratch.trainable import checked_data_path, check_training_data, prepared_once, with_transform
 
 
 class TrainingDiverged(FloatingPointError):
@@ -117,50 +78,6 @@ class _Batches:
 
 
 # ---- checks, once, before the first update -------------------------------------------------
-def _check_training_data(model, X, y, sample_weight=None):
-    """(X, y, w): X (N, …) numeric and finite, flattened to (N, D); y: N targets the model
-    accepts; w: None, or the sample weights rescaled to mean 1."""
-    if not isinstance(model, Trainable):
-        raise TypeError(
-            f"model must be a scratch model or nn.Network (params, criterion, prepare, check_target, loss_grad, "
-            f"loss, score); got {type(model).__name__}."
-        )
-    X = check_array(X, "X", ndim=(2, 3, 4), dtype="any", finite=False)
-    y = check_array(y, "y", dtype="any", finite=False)
-    check_same_length(X, y, "X", "y")
-    X = check_finite(X.reshape(len(X), -1), "X")
-    y = model.check_target(check_finite(y, "y"))  # every label now, not in the batch that holds it
-    return X, y, _mean_one(sample_weight, len(X))
-
-
-def _mean_one(sample_weight, n_samples):
-    """None, or the checked weights rescaled to mean 1 (w / max first: a mean of 1e308s overflows)."""
-    if sample_weight is None:
-        return None
-    w = check_sample_weight(sample_weight, n_samples)
-    w = w / w.max()
-    return w / w.mean()
-
-
-def _with_transform(model, X):
-    """A model without a transform reads X as ``infer_transform(X)`` says from now on: ScalePixels() for uint8."""
-    if model.transform is None:
-        model.transform = infer_transform(X)
-
-
-def prepared_once(model, X):
-    """(model′, X′) with model′.f(X′, …) == model.f(X, …) for f = loss_grad, loss, score: X prepared once.
-
-    X′ = model.prepare(X), and model′ a shallow copy of the model without its transform: the
-    same parameter arrays (updated in place by training), reading X′ as it is. Each L-BFGS
-    iteration then skips the transform and its copy of X (MNIST, 60000 × 784 uint8: 390 → 118 ms
-    per call), and so does each epoch's validation in ``fit``.
-    """
-    plain = copy.copy(model)
-    plain.transform = None
-    return plain, model.prepare(X)
-
-
 def _check_validation_data(model, validation_data):
     """(model′, X_val′, y_val): X_val prepared once (``prepared_once``: each epoch's loss and score then
     skip the transform), checked through the model's own path (prepare, then targets by its loss)."""
@@ -203,24 +120,6 @@ def _check_scheduler(scheduler, optimizer):
             "scheduler must schedule the optimizer fit uses: build opt = SGD(model.params, lr), then "
             "fit(..., optimizer=opt, scheduler=CosineAnnealingLR(opt, T_max))."
         )
-
-
-def _checked_data_path(model):
-    """``model._loss_grad_prepared``, or None when ``fit`` must call ``model.loss_grad`` for each batch.
-
-    scratch's models and Network check (X, y, w) in ``loss_grad`` and then compute; fit has checked
-    the whole X, y and w before its first step, so per batch it prepares X_b and calls
-    ``_loss_grad_prepared(model.prepare(X_b), y_b, w_b)``, which checks nothing again. A loss_grad that
-    is not that pair's (replaced on the instance, or overridden in a subclass) is the caller's own: fit calls it.
-    """
-    if "loss_grad" in getattr(model, "__dict__", {}):
-        return None
-    for cls in type(model).__mro__:  # the nearest class that writes either: which of the two is in charge
-        if "_loss_grad_prepared" in vars(cls):
-            return model._loss_grad_prepared
-        if "loss_grad" in vars(cls):
-            return None
-    return None
 
 
 def _n_steps(n_samples, batch_size, drop_last):
@@ -267,15 +166,15 @@ def fit(
     """
     check_number(epochs, "epochs", low=1, integer=True)
     check_number(batch_size, "batch_size", low=1, integer=True)
-    X, y, w = _check_training_data(model, X, y, sample_weight)
+    X, y, w = check_training_data(model, X, y, sample_weight)
     n_steps = _n_steps(len(X), batch_size, drop_last)
-    _with_transform(model, X)
+    with_transform(model, X)
     optimizer = _make_optimizer(model, lr, optimizer)
     _check_scheduler(scheduler, optimizer)
     if validation_data is not None:
         val_model, X_val, y_val = _check_validation_data(model, validation_data)  # model's params, X_val prepared
     rng = check_seed(seed)
-    loss_grad_prepared = _checked_data_path(model)  # None: model.loss_grad per batch
+    loss_grad_prepared = checked_data_path(model)  # None: model.loss_grad per batch
     if loss_grad_prepared is not None and w is not None:
         w = w.astype(model.dtype)  # what loss_grad's check makes of each batch's weights, once
     batches, history = _Batches((X, y) if w is None else (X, y, w), batch_size), History()
@@ -301,7 +200,7 @@ def fit(
 def _run_epoch(model, loss_grad_prepared, optimizer, batches, epoch):
     """One pass over the batches; returns the mean loss per sample.
 
-    loss_grad_prepared: the model's path for checked data (``_checked_data_path``), or None for ``model.loss_grad``.
+    loss_grad_prepared: the model's path for checked data (``checked_data_path``), or None for ``model.loss_grad``.
     """
     total, seen = 0.0, 0
     for step, batch in enumerate(batches, start=1):  # batch: (X_b, y_b) or (X_b, y_b, w_b)
@@ -348,7 +247,7 @@ def fit_lbfgs(model, X, y, *, l2=0.0, tol=1e-10, max_iter=10_000, sample_weight=
     check_number(l2, "l2", low=0)
     check_number(tol, "tol", low=0, low_open=True)
     check_number(max_iter, "max_iter", low=1, integer=True)
-    X, y, w = _check_training_data(model, X, y, sample_weight)
-    _with_transform(model, X)
+    X, y, w = check_training_data(model, X, y, sample_weight)
+    with_transform(model, X)
     with limit_for(threads, model.params, len(X)):  # BLAS threads: scratch.threads
         return lbfgs.minimize(*prepared_once(model, X), y, w, l2=l2, tol=tol, max_iter=max_iter)
