@@ -6,12 +6,17 @@
     draw_samples(dataset)    slides 38–39: a few images of each class (``plots.show_grid``)
 
 Each builds a ``matplotlib.figure.Figure`` without pyplot, returns it, and with ``path``
-also writes it as a PNG of figsize × ``plots.DPI`` pixels.
+also writes it as a PNG of figsize × ``plots.DPI`` pixels that carries the drawing's words and
+numbers (``texts``) in its ``scratch:texts`` text chunk: a committed figure can be compared with
+what the code draws now, number by number, without comparing how a font was rendered.
 """
+
+import json
 
 import numpy as np
 
 from scratch import numerics, plots
+from scratch._files import write_atomically
 from scratch.autograd import topological_order
 
 SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "matmul": "@", "neg": "−", "sigmoid": "σ",
@@ -20,6 +25,23 @@ SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 RADIUS = 0.34  # of a node, in data units (the axes keep an equal aspect)
 GRADIENT_COLOR = "tab:red"
+TEXTS_KEY = "scratch:texts"  # the PNG text chunk that holds a drawing's texts, as JSON
+
+
+def texts(fig):
+    """Every text a figure shows, in drawing order: the suptitle, then per axes its title and texts."""
+    shown = [fig.get_suptitle()] if fig.get_suptitle() else []
+    for ax in fig.axes:
+        shown += [ax.get_title(), *(t.get_text() for t in ax.texts)]
+    return shown
+
+
+def _save(fig, path):
+    """Write ``fig`` (as plots.save_figure does) with ``texts(fig)`` in the PNG's scratch:texts chunk; return it."""
+    if path is not None:
+        metadata = {TEXTS_KEY: json.dumps(texts(fig))}
+        write_atomically(path, lambda file: fig.savefig(file, format="png", dpi=plots.DPI, metadata=metadata))
+    return fig
 
 
 def _canvas(xlim, ylim, title, scale=1.0):
@@ -75,6 +97,10 @@ def draw_graph(output, names=None, *, title=None, path=None):
     column, rows = {}, {}
     for t in nodes:
         column[id(t)] = 1 + max((column[id(p)] for p in t.parents if p.requires_grad), default=-1)
+    for t in reversed(nodes):  # a leaf stands just before its first use, so no arrow crosses a node
+        if t.op is None:
+            column[id(t)] = min((column[id(c)] for c in nodes if any(p is t for p in c.parents)), default=1) - 1
+    for t in sorted(nodes, key=lambda t: t.op is None):  # in each column, the operations above the leaves
         rows.setdefault(column[id(t)], []).append(t)
     height = max(len(members) for members in rows.values())
     position = {id(t): (2.2 * c, -1.9 * r) for c, members in rows.items() for r, t in enumerate(members)}
@@ -93,7 +119,7 @@ def draw_graph(output, names=None, *, title=None, path=None):
         for parent in t.parents:
             if parent.requires_grad:
                 _arrow(ax, position[id(parent)], xy)
-    return plots.save_figure(fig, path)
+    return _save(fig, path)
 
 
 def _operation(t):
@@ -163,7 +189,7 @@ def draw_network(net, *, title=None, path=None):
             points["bias"] = (x, top + 1.1)
             _node(ax, points["bias"], "1", color="0.9")
         previous = points
-    return plots.save_figure(fig, path)
+    return _save(fig, path)
 
 
 def _connect(ax, inputs, outputs, box):
@@ -230,7 +256,7 @@ def draw_activations(z_points, weight, bias, x_points, *, title=None, path=None)
         ax.legend(loc=place, fontsize=9)
     if title:
         fig.suptitle(title)
-    return plots.save_figure(fig, path)
+    return _save(fig, path)
 
 
 def draw_samples(dataset, *, per_class=2, name="", path=None):
@@ -243,5 +269,5 @@ def draw_samples(dataset, *, per_class=2, name="", path=None):
     order = np.array(first).T.ravel()  # row r holds the r-th image of every class
     height, width = dataset.X_train.shape[1:]
     title = f"{name}: {per_class} training images per class, {height} × {width} pixels, 0–255".lstrip(": ")
-    return plots.show_grid(np.asarray(dataset.X_train[order]), np.asarray(dataset.y_train[order]),
-                           class_names=names, n_cols=len(names), title=title, path=path)
+    return _save(plots.show_grid(np.asarray(dataset.X_train[order]), np.asarray(dataset.y_train[order]),
+                                 class_names=names, n_cols=len(names), title=title), path)

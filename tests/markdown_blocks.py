@@ -134,3 +134,43 @@ def check_output(where, shown_text, tolerance, output):
     for token, got in zip(printed, actual_numbers):
         assert abs(value_of(token) - value_of(got)) <= tolerance, (
             f"{where}: {got} is printed, the page shows {token} (± {tolerance:g})")
+
+
+# ---------------------------------------------------------------- figures
+
+FIGURE = re.compile(r"!\[[^\]]*\]\(figures/([\w.-]+\.png)\)")
+FIGURE_RMS = 8.0  # pixel levels of 255: a moved node or arrow, another image or scale exceeds it
+
+
+def embedded_figures(page):
+    """The names of the figures (docs/lecture/figures/NAME.png) a page shows."""
+    return FIGURE.findall(page.read_text(encoding="utf-8"))
+
+
+def figure_texts(path):
+    """The words and numbers a figure drawn by scratch.diagrams shows (its PNG's scratch:texts chunk), or None."""
+    import json
+
+    from PIL import Image
+
+    with Image.open(path) as image:
+        chunk = image.text.get("scratch:texts")
+    return None if chunk is None else json.loads(chunk)
+
+
+def assert_same_figure(where, committed, fresh):
+    """The committed PNG is what the code draws now: the same pixel size, the same texts (every label and
+    number, read from the drawing, not from its pixels: no font renderer can fail it) and pixels within
+    FIGURE_RMS of the drawing's (the layout: where the nodes, arrows and images are)."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(committed) as old, Image.open(fresh) as new:
+        assert old.size == new.size, f"{where}: the committed figure is {old.size} pixels, the code draws {new.size}"
+        old_pixels, new_pixels = (np.asarray(i.convert("RGB"), dtype=float) for i in (old, new))
+    drawn = figure_texts(fresh)
+    assert drawn is not None, f"{where}: the code's drawing carries no scratch:texts (not drawn by scratch.diagrams)"
+    stale = [t for t in drawn if t not in (figure_texts(committed) or [])]
+    assert figure_texts(committed) == drawn, f"{where}: the committed figure is stale; the code now draws {stale or drawn}"
+    rms = float(np.sqrt(np.mean((old_pixels - new_pixels) ** 2)))
+    assert rms <= FIGURE_RMS, f"{where}: the committed figure's pixels differ from the code's drawing by {rms:.1f} RMS"

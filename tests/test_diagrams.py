@@ -1,6 +1,7 @@
-"""The lecture's figures (scratch.diagrams) and ``scratch show``: each command writes a PNG of the
-expected size, the graph is read from the autograd tape, the network from a Sequential, and the
-figures the pages embed exist."""
+"""The lecture's figures (scratch.diagrams) and ``scratch show``: each command writes the committed
+figure (its size, texts and layout), the graph is read from the autograd tape, the network from a
+Sequential, and every committed figure is shown by a page and drawn by a command or by that page's
+code (tests/test_lecture_docs.py compares those with the committed PNGs)."""
 
 import re
 import struct
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markdown_blocks import assert_same_figure, code_blocks, embedded_figures, figure_texts
 
 from scratch import cli, datasets, diagrams
 from scratch.autograd import Tensor
@@ -27,6 +29,8 @@ FIGURES = {
     "samples-mnist.png": (("samples", "--data", "mnist"), (1400, 320)),
     "samples-fashion-mnist.png": (("samples", "--data", "fashion-mnist"), (1400, 320)),
 }
+# each figure drawn by the code of the page that shows it → that page
+PAGE_FIGURES = {"example-1-graph.png": "03-example-1.md", "logistic-regression-graph.png": "04-logistic-regression.md"}
 
 
 def png_size(path):
@@ -48,7 +52,8 @@ def test_show_regenerates_each_figure_as_a_png_of_its_size(name, tmp_path, capsy
     if status == 1 and "not found" in err:  # an image set that is not installed
         pytest.skip(err.strip())
     assert status == 0, err
-    assert png_size(out) == size == png_size(DOCS / "figures" / name)  # the committed copy is this command's
+    assert png_size(out) == size
+    assert_same_figure(f"figures/{name}", DOCS / "figures" / name, out)  # the committed copy is this command's
     assert printed == f"wrote {out}: {size[0]} × {size[1]} pixels\n"
 
 
@@ -106,8 +111,26 @@ def test_samples_show_each_class_in_its_column():
 
 
 def test_the_pages_embed_the_committed_figures():
-    embedded = set()
-    for page in DOCS.glob("*.md"):
-        embedded |= set(re.findall(r"!\[[^\]]*\]\((figures/[\w.-]+\.png)\)", page.read_text(encoding="utf-8")))
-    committed = {f"figures/{p.name}" for p in (DOCS / "figures").glob("*.png")}
-    assert embedded == committed == {f"figures/{name}" for name in FIGURES}
+    embedded = {name for page in DOCS.glob("*.md") for name in embedded_figures(page)}
+    committed = {p.name for p in (DOCS / "figures").glob("*.png")}
+    assert embedded == committed == set(FIGURES) | set(PAGE_FIGURES)
+    for name, page in PAGE_FIGURES.items():
+        code = "\n".join(code for _, info, code in code_blocks(DOCS / page) if info == "python")
+        assert name in embedded_figures(DOCS / page) and f'path="{name}"' in code, f"{page} does not draw {name}"
+
+
+def test_a_stale_figure_fails_the_comparison(tmp_path):
+    """A figure whose numbers changed (initialisation B's graph against A's committed one) is refused,
+    and so is a PNG that was not drawn by scratch.diagrams."""
+    w, b = Tensor(-0.655, requires_grad=True), Tensor(-0.0393, requires_grad=True)
+    loss = (6.7 * w + b - 9.1) ** 2
+    loss.backward()
+    committed = DOCS / "figures" / "example-1-graph.png"
+    diagrams.draw_graph(loss, {"w": w, "b": b, "L": loss}, path=tmp_path / "b.png")
+    with pytest.raises(AssertionError, match="stale|pixel"):
+        assert_same_figure("B against A", committed, tmp_path / "b.png")
+    assert "= -0.655" in figure_texts(tmp_path / "b.png") and "= -0.34" in figure_texts(committed)
+    fig = diagrams.draw_graph(loss, {"w": w, "b": b, "L": loss})
+    fig.savefig(tmp_path / "plain.png", format="png", dpi=fig.dpi)
+    with pytest.raises(AssertionError, match="scratch:texts"):
+        assert_same_figure("a plain PNG", tmp_path / "plain.png", tmp_path / "plain.png")

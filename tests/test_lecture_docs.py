@@ -14,6 +14,10 @@ Nothing printed goes unchecked: what a block prints must be the ```text block ri
 of a row (outside $…$ math) must equal the code's at the printed precision
 (tests/markdown_blocks.py) — or ``<!-- not computed: why -->``, allowed only to a table with
 no decimal number.
+
+A figure the page shows (``![…](figures/NAME.png)``) that its code draws (``path="NAME.png"``,
+into the temporary folder) must be the committed PNG: the same pixel size, the same texts —
+every label and number the drawing shows — and the same layout (tests/markdown_blocks.py).
 """
 
 import contextlib
@@ -23,7 +27,10 @@ import warnings
 from pathlib import Path
 
 import pytest
-from markdown_blocks import check_output, check_table, code_blocks, missing_peers, numbers, shown, shown_output, tables
+from markdown_blocks import (
+    assert_same_figure, check_output, check_table, code_blocks, embedded_figures, missing_peers, numbers, shown,
+    shown_output, tables,
+)
 from page_formulas import assert_chain
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "lecture"
@@ -64,6 +71,9 @@ def test_page_runs(page, tmp_path, monkeypatch):
             if name in namespace:
                 check_table(f"{page.name}: the table at line {table_line} (checked: {name})", rows, namespace[name])
                 del pending[table_line]
+    for name in embedded_figures(page):  # a figure the page shows and its code draws is the committed one
+        if (tmp_path / name).exists():
+            assert_same_figure(f"{page.name}: figures/{name}", DOCS / "figures" / name, tmp_path / name)
     unchecked = [f"the table at line {line} (its code sets no {name})" for line, (name, _) in pending.items()]
     if skipped:
         warnings.warn(f"{page.name}: skipped " + "; ".join(skipped + unchecked), stacklevel=1)
