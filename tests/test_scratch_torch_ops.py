@@ -273,3 +273,16 @@ def test_two_schedulers_on_one_optimizer_compose_as_in_pytorch():
         return lrs
 
     np.testing.assert_allclose(trajectory(st), trajectory(torch), rtol=1e-12)
+
+
+def test_the_usual_device_line_picks_the_cpu_and_another_device_is_refused_as_torch_does():
+    torch = pytest.importorskip("torch")
+    device = st.device("cuda" if st.cuda.is_available() else "cpu")
+    assert str(device) == "cpu" and repr(device) == repr(torch.device("cpu"))
+    model, x = st.nn.Linear(2, 1).to(device), st.ones(3, 2).to(device)
+    assert x.device == "cpu" and x.device == device and model(x).shape == (3, 1)
+    assert x.to("cpu", st.float64).dtype == st.float64
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+        x.to("cuda")
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+        model.to(st.device("cuda", 0))

@@ -19,6 +19,7 @@ from scratch.torch._creation import (
     arange, as_tensor, cat, concat, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
     randint, randn, randperm, stack, tensor, zeros, zeros_like,
 )
+from scratch.torch._device import cuda, device
 from scratch.torch._dtype import Size
 from scratch.torch._random import Generator, default_generator, initial_seed, manual_seed
 from scratch.torch._serialization import load, save

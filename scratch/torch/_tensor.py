@@ -14,6 +14,7 @@ from scratch.autograd import Tensor as _AutogradTensor
 from scratch.autograd._dtypes import result_type
 from scratch.autograd._graph import grad_enabled
 from scratch.torch import _dtype, _format
+from scratch.torch._device import device
 from scratch.torch._shape import ShapeOps
 
 
@@ -26,6 +27,9 @@ def _broadcast_error(a, b):
                 f"dimension {max(len(a), len(b)) - i}"
             )
     return RuntimeError(f"shapes {a} and {b} do not broadcast")
+
+
+_CPU = device("cpu")
 
 
 class Tensor(ShapeOps, _AutogradTensor):
@@ -45,7 +49,7 @@ class Tensor(ShapeOps, _AutogradTensor):
     dtype = property(lambda self: _dtype.of(self.data.dtype))
     shape = property(lambda self: _dtype.Size(self.data.shape))
     is_leaf = property(lambda self: self.op is None)
-    device = property(lambda self: "cpu")
+    device = property(lambda self: _CPU)
     is_floating_point = lambda self: self.data.dtype.kind == "f"  # noqa: E731
 
     def size(self, dim=None):
@@ -197,9 +201,14 @@ class Tensor(ShapeOps, _AutogradTensor):
         return self._write(stream(generator).normal(mean, std, self.data.shape))
 
     # --- conversions ---------------------------------------------------------------------------
-    def to(self, *args, dtype=None, **kwargs):
-        """``to(torch.float64)``; a device ("cpu") is accepted and changes nothing."""
-        target = dtype if dtype is not None else next((a for a in args if not isinstance(a, str)), None)
+    def to(self, *args, dtype=None, device=None, **kwargs):
+        """``to(torch.float64)``; a device ("cpu") is accepted and changes nothing, another is refused."""
+        from scratch.torch._device import check_device, is_device
+
+        for value in (*args, device):
+            if is_device(value):
+                check_device(value)
+        target = dtype if dtype is not None else next((a for a in args if not is_device(a)), None)
         return self if target is None else super().to(_dtype.to_numpy(target))
 
     def long(self):

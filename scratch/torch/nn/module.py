@@ -164,8 +164,14 @@ class Module:
             if p.grad is not None:
                 p.grad = None if set_to_none else p.grad.zero_()
 
-    def to(self, *args, dtype=None, **kwargs):
-        target = dtype if dtype is not None else next((a for a in args if not isinstance(a, str)), None)
+    def to(self, *args, dtype=None, device=None, **kwargs):
+        """``to(torch.float64)`` casts the parameters; a device ("cpu") changes nothing, another is refused."""
+        from scratch.torch._device import check_device, is_device
+
+        for value in (*args, device):
+            if is_device(value):
+                check_device(value)
+        target = dtype if dtype is not None else next((a for a in args if not is_device(a)), None)
         if target is not None:
             from scratch.torch._dtype import to_numpy
 
