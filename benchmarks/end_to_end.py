@@ -22,7 +22,7 @@ import _common
 COMMAND = ["train", "softmax", "--data", "mnist"]  # the main job (README's `make demo`)
 QUICK_COMMAND = ["train", "softmax", "--data", "iris", "--epochs", "2"]  # --quick: seconds, no MNIST needed
 REPEAT = 3  # runs of the main job (median of the ratios)
-GOAL = 2.0  # issue 16: wall time ≤ 2 × the training time the run records
+GOAL = 1.5  # wall time ≤ 1.5 × the training time the run records (issue 16 asked ≤ 2)
 
 
 def scratch(*argv, cwd):

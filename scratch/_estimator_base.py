@@ -1,10 +1,13 @@
-"""scikit-learn's estimator base classes for ``scratch.estimators``, or a minimal stand-in without it.
+"""scikit-learn's conventions for ``scratch.estimators``: its estimator base classes (or a minimal
+stand-in without it) and how it reads its inputs (a number as every sample's weight, a column y).
 
 When scikit-learn is importable these are its BaseEstimator, mixins, NotFittedError and warnings;
 otherwise the same names give get_params, set_params and an unweighted score (scratch.metrics).
 """
 
 import inspect
+import numbers
+import warnings
 
 import numpy as np
 
@@ -65,3 +68,23 @@ except ImportError:  # the stand-in: the same names, as little as the estimators
         _metric = staticmethod(r2_score)
 
 
+def per_sample(sample_weight, n_samples):
+    """A number is every sample's weight, as in scikit-learn; anything else stays as given."""
+    return np.full(n_samples, sample_weight) if isinstance(sample_weight, numbers.Number) else sample_weight
+
+
+def objects_as_floats(a):
+    """An object array of numbers as float64 (anything else raises numpy's TypeError); other arrays as they are."""
+    return a.astype(np.float64) if a.dtype.kind == "O" else a
+
+
+def column_or_1d(y, estimator_name):
+    """y: (N,) as given; a column (N, 1) is read as (N,) with scikit-learn's DataConversionWarning."""
+    if y is None:
+        raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None.")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape "
+                      "of y to (n_samples,), for example using ravel().", DataConversionWarning, stacklevel=3)
+        return y.ravel()
+    return y

@@ -202,6 +202,21 @@ def _bounds(low, high, low_open):
     return f"in {'(' if low_open else '['}{low}, {high}]"
 
 
+def cast_within_range(x, dtype, name, owner="model"):
+    """x (finite) cast to the float ``dtype``; refused, naming its range, where the cast would overflow
+    (1e39 is finite in float64, inf in float32). owner: whose dtype it is, "model" or "layer"."""
+    if x.dtype == dtype:
+        return x
+    with np.errstate(over="ignore"):  # an overflow is reported below, naming the range
+        converted = x.astype(dtype)
+    if not np.isfinite(converted).all():
+        raise ValueError(
+            f"{name} holds values up to {np.abs(x).max():g} in magnitude, beyond the range of the {owner}'s "
+            f"{np.dtype(dtype)} (largest {np.finfo(dtype).max:g}). Scale the values or use a float64 {owner}."
+        )
+    return converted
+
+
 def check_dtype(dtype, name="dtype"):
     """float32 or float64, as a numpy dtype."""
     try:

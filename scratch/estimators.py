@@ -34,15 +34,25 @@ import warnings
 import numpy as np
 import scipy.sparse
 
-from scratch._estimator_base import (  # scikit-learn's, or a stand-in without it
+from scratch._estimator_base import (  # scikit-learn's, or a stand-in without it; its input conventions
     BaseEstimator,
     ClassifierMixin,
     ConvergenceWarning,
-    DataConversionWarning,
     NotFittedError,
     RegressorMixin,
+    column_or_1d,
+    objects_as_floats,
+    per_sample,
 )
-from scratch._validation import check_array, check_choice, check_dtype, check_number, check_sample_weight, check_seed
+from scratch._validation import (
+    check_array,
+    check_choice,
+    check_dtype,
+    check_finite,
+    check_number,
+    check_sample_weight,
+    check_seed,
+)
 from scratch.models import LinearRegression, LogisticRegression, SoftmaxRegression
 from scratch.optim import SGD
 from scratch.training import fit, fit_lbfgs
@@ -72,10 +82,15 @@ class _Estimator(BaseEstimator):
         dtype = None if self.dtype is None else check_dtype(self.dtype)
         seed = check_seed(self.random_state, "random_state")
         X = self._check_X(X, reset=True)  # float32 or float64
-        y = self._check_targets(_column_or_1d(y, type(self).__name__))
-        w = None if sample_weight is None else check_sample_weight(sample_weight, len(X))
+        y = self._check_targets(column_or_1d(y, type(self).__name__))
+        if len(X) != len(y):  # scikit-learn's words, as its users search for them
+            raise ValueError(f"Found input variables with inconsistent numbers of samples: [{len(X)}, {len(y)}]")
+        w = None if sample_weight is None else check_sample_weight(per_sample(sample_weight, len(X)), len(X))
         model = self._new_model(X.shape[1], X.dtype if dtype is None else dtype)
-        if self.solver == "lbfgs" and self._exact():
+        if self.solver == "lbfgs" and check_number(self.max_iter, "max_iter", low=0, integer=True) == 0:
+            warnings.warn("max_iter=0: the model is left at its initial parameters.", ConvergenceWarning, stacklevel=2)
+            self.n_iter_ = 0
+        elif self.solver == "lbfgs" and self._exact():
             _least_squares(model, X, y, w)
             self.n_iter_ = 1
         elif self.solver == "lbfgs":
@@ -101,10 +116,10 @@ class _Estimator(BaseEstimator):
         X = np.asarray(X)
         if X.dtype.kind == "c":
             raise ValueError("Complex data not supported: X holds complex numbers; pass real features.")
-        X = _objects_as_floats(X)
+        X = objects_as_floats(X)
         if X.ndim == 2 and X.shape[1] == 0:
             raise ValueError(f"X has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
-        X = check_array(X, "X", ndim=2)
+        X = check_finite(check_array(X, "X", ndim=2, finite=False), "Input X")  # scikit-learn's "Input X contains NaN"
         if reset:
             self.n_features_in_ = X.shape[1]
         elif X.shape[1] != self.n_features_in_:
@@ -173,23 +188,6 @@ def _least_squares(model, X, y, w):
     model.params["b"][...] = y_mean - x_mean @ coef
 
 
-def _objects_as_floats(a):
-    """An object array of numbers as float64 (anything else raises numpy's TypeError); other arrays as they are."""
-    return a.astype(np.float64) if a.dtype.kind == "O" else a
-
-
-def _column_or_1d(y, estimator_name):
-    """y: (N,) as given; a column (N, 1) is read as (N,) with scikit-learn's DataConversionWarning."""
-    if y is None:
-        raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None.")
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape "
-                      "of y to (n_samples,), for example using ravel().", DataConversionWarning, stacklevel=3)
-        return y.ravel()
-    return y
-
-
 class LinearRegressionEstimator(RegressorMixin, _Estimator):
     """ŷ = Xw + b as a scikit-learn regressor; alpha is Ridge's L2 penalty (solver="lbfgs" only).
 
@@ -210,7 +208,7 @@ class LinearRegressionEstimator(RegressorMixin, _Estimator):
         return 2 * check_number(self.alpha, "alpha", low=0) / total_weight
 
     def _check_targets(self, y):
-        return check_array(_objects_as_floats(y), "y", ndim=1)
+        return check_array(objects_as_floats(y), "y", ndim=1)
 
     def _new_model(self, n_features, dtype):
         return LinearRegression(n_features, dtype=dtype)

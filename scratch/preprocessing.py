@@ -22,7 +22,7 @@ refuses uint8 samples everywhere else.
 
 import numpy as np
 
-from scratch._validation import check_array, check_dtype
+from scratch._validation import cast_within_range, check_array, check_dtype
 
 PIXEL_MAX = 255  # the largest 8-bit intensity
 
@@ -73,19 +73,12 @@ def _as_rows(X, n_features, name):
 
 
 def as_float(X, dtype, name="X"):
-    """X cast to the float ``dtype``: O(1) when it already is; otherwise checked finite first."""
+    """X cast to the float ``dtype``: O(1) when it already is; otherwise checked finite, then cast
+    (a value beyond ``dtype``'s range is refused, naming it)."""
     dtype = np.dtype(dtype)
     if X.dtype == dtype:
         return X
-    X = check_array(X, name)
-    with np.errstate(over="ignore"):  # an overflow is reported below, naming the range
-        converted = X.astype(dtype)
-    if not np.isfinite(converted).all():
-        raise ValueError(
-            f"{name} holds values up to {np.abs(X).max():g} in magnitude, beyond the range of the model's "
-            f"{dtype} (largest {np.finfo(dtype).max:g}). Scale the features or use a float64 model."
-        )
-    return converted
+    return cast_within_range(check_array(X, name), dtype, name)
 
 
 def scale_pixels(X, dtype=np.float32, name="X"):

@@ -1,40 +1,48 @@
-"""How many BLAS threads scratch's products use: chosen from their size and the CPUs this process may use.
+"""How many BLAS threads scratch's products use: chosen from their size, the CPUs this process may
+use, and how busy other processes keep them — and chosen again every epoch.
 
 NumPy's OpenBLAS starts one thread per CPU it sees, and its threads spin while they wait for
 work. When another process keeps a CPU busy, every product waits for the thread that the
-scheduler has put aside: on a shared 2-CPU machine an MNIST softmax epoch at batch 128 took
-0.83 s with two threads and 0.17 s with one. So the count is chosen, not inherited:
+scheduler has put aside (an MNIST MLP epoch at batch 64 beside one busy process: 0.70 s with two
+threads, 0.31 s with one); on a quiet machine two threads are faster for products of ≥ 2¹⁹
+multiply-adds (the same MLP: 0.24 s against 0.32 s). So the count is chosen, not inherited:
 
     threads = the caller's ``threads``, else none chosen when OPENBLAS/OMP/MKL_NUM_THREADS is set
-              (the user's setting stays), else min(cpus, max(1, ⌊work / WORK_PER_THREAD⌋))
+              (the user's setting stays), else min(free, max(1, ⌊work / WORK_PER_THREAD⌋))
     work    = batch rows × the largest weight matrix's size   (multiply-adds of the largest product)
+    free    = cpus − round(others), at least 1
     cpus    = ⌊min(|sched_getaffinity(0)|, cgroup CPU quota / period)⌋, at least 1
+    others  = CPUs other processes kept busy (/proc/stat's busy time less this process's CPU time,
+              over wall time): over 20 ms before the loop, then over each epoch (``ChosenThreads``)
 
-The count is applied around a whole training loop with threadpoolctl when it is installed
-(``pip install scratch[threads]``), else through OpenBLAS's own ``*_set_num_threads*`` found in the
-library NumPy loaded (ctypes); with neither (another BLAS, no ctypes symbol) nothing is changed.
+The count is applied with threadpoolctl when it is installed (``pip install scratch[threads]``),
+else through OpenBLAS's own ``*_set_num_threads*`` found in the library NumPy loaded (ctypes);
+with neither (another BLAS, no ctypes symbol) nothing is changed. The previous count returns after.
 """
 
 import contextlib
 import ctypes
 import math
 import os
+import time
 from pathlib import Path
 
 from scratch._validation import check_number
 
-# Interleaved A/B of a step's two products (X W, Xᵀ G) with one and two OpenBLAS threads on a shared
-# 2-CPU virtual machine (load average 2–3 from other jobs, and again with one busy neighbour process):
-# up to 1.0e8 multiply-adds two threads were 1.2–100 × slower in 12 of 20 rows and at best 1.9 × faster;
-# from 1.3e8 to 5.4e9 they were 0.87–1.5 × as fast as one (slower in 2 of 14 rows, by ≤ 13 %).
-WORK_PER_THREAD = 2**27  # multiply-adds each thread gets at least: a second thread from 2.7e8 on
+# Interleaved in one process on a quiet 2-CPU AMD EPYC (benchmarks/threads.py): two threads were 0.97 × as
+# fast as one for softmax regression at batch 64 (5.0e5 multiply-adds), 1.05 × at 128, 1.2 × at 256 and
+# 1.4–1.5 × for the MLP (6.4e6 at batch 64); beside one busy process two threads were 1.5–3.7 × slower.
+WORK_PER_THREAD = 2**18  # multiply-adds each thread gets at least: a second thread from 5.2e5 on
+SAMPLE_SECONDS = 0.02  # how long the CPUs are watched before a loop's first count is chosen
 ENV_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")  # set: the user's choice stands
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
-def choose_threads(work, cpus):
-    """min(cpus, max(1, ⌊work / WORK_PER_THREAD⌋)): one thread until a product is large enough to share."""
-    return int(min(cpus, max(1, work // WORK_PER_THREAD)))
+def choose_threads(work, cpus, others=0.0):
+    """min(free, max(1, ⌊work / WORK_PER_THREAD⌋)), free = cpus − round(others) ≥ 1: one thread until a
+    product is large enough to share, and never a thread on a CPU another process keeps busy."""
+    free = max(1, cpus - round(others))
+    return int(min(free, max(1, work // WORK_PER_THREAD)))
 
 
 def product_work(params, rows):
@@ -103,23 +111,87 @@ def explicit_setting(environ=None):
     return next(((name, environ[name]) for name in ENV_VARIABLES if environ.get(name, "").strip()), None)
 
 
-def resolve_threads(threads, params, rows, *, environ=None, cpus=None):
+def resolve_threads(threads, params, rows, *, environ=None, cpus=None, others=0.0):
     """The BLAS threads to use, or None to leave the pool as the environment set it.
 
     threads: the caller's count (an int ≥ 1, which wins) or None (chosen: ``choose_threads``).
-    params, rows: the products' parameters and rows (``product_work``); cpus: ``available_cpus()`` if None.
+    params, rows: the products' parameters and rows (``product_work``); cpus: ``available_cpus()`` if None;
+    others: CPUs other processes keep busy (``CpuMeter``).
     """
     if threads is not None:
         check_number(threads, "threads", low=1, integer=True)
         return int(threads)
     if explicit_setting(environ) is not None:
         return None
-    return choose_threads(product_work(params, rows), available_cpus() if cpus is None else cpus)
+    return choose_threads(product_work(params, rows), available_cpus() if cpus is None else cpus, others)
+
+
+class CpuMeter:
+    """CPUs other processes kept busy since the last reading: (Δ busy time of every CPU in /proc/stat −
+    Δ this process's CPU time) / Δ wall time. 0 where /proc/stat cannot be read."""
+
+    TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, stat=Path("/proc/stat")):
+        self.stat = Path(stat)
+        self.last = self.reading()
+
+    def reading(self):
+        """(machine's busy seconds, this process's CPU seconds, wall seconds), or None."""
+        try:
+            values = [int(v) for v in self.stat.read_text().split("\n", 1)[0].split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        user, nice, system, idle, iowait, irq, softirq, steal = values + [0] * (8 - len(values))
+        own = os.times()
+        busy = user + nice + system + irq + softirq + steal  # a host's steal is a busy neighbour too
+        return busy / self.TICKS, own.user + own.system, time.monotonic()
+
+    def others(self):
+        """CPUs busy with other processes since the previous call (or since this meter was made)."""
+        last, now = self.last, self.reading()
+        self.last = now
+        if last is None or now is None or now[2] <= last[2]:
+            return 0.0
+        return max(0.0, ((now[0] - last[0]) - (now[1] - last[1])) / (now[2] - last[2]))
+
+
+class ChosenThreads:
+    """The BLAS threads of a training loop: chosen on entry (after watching the CPUs for SAMPLE_SECONDS)
+    and again at each ``update()`` (each epoch) from how busy other processes kept the CPUs since; the
+    count before returns on exit. A caller's ``threads`` or a thread variable in the environment stands."""
+
+    def __init__(self, threads, params, rows):
+        self.fixed = resolve_threads(threads, params, rows) if threads is not None or explicit_setting() else None
+        self.adaptive = threads is None and explicit_setting() is None
+        self.work, self.cpus, self.count = product_work(params, rows), available_cpus(), None
+
+    def __enter__(self):
+        self._stack = contextlib.ExitStack()
+        if not self.adaptive:
+            self._stack.enter_context(limit_blas(self.fixed))
+            return self
+        self.meter = CpuMeter()
+        time.sleep(SAMPLE_SECONDS)
+        self._set = self._stack.enter_context(blas_setter())
+        self.update()
+        return self
+
+    def update(self):
+        """Choose again from the CPUs other processes used since the last choice; set the count if it changed."""
+        if self.adaptive:
+            count = choose_threads(self.work, self.cpus, self.meter.others())
+            if count != self.count:
+                self._set(count)
+                self.count = count
+
+    def __exit__(self, *exc):
+        return self._stack.__exit__(*exc)
 
 
 def limit_for(threads, params, rows):
-    """A context in which NumPy's BLAS uses ``resolve_threads(threads, params, rows)`` threads."""
-    return limit_blas(resolve_threads(threads, params, rows))
+    """A context in which NumPy's BLAS uses the chosen threads (``ChosenThreads``); ``.update()`` chooses again."""
+    return ChosenThreads(threads, params, rows)
 
 
 # ---- applying it -----------------------------------------------------------------------------------
@@ -137,6 +209,32 @@ def limit_blas(n):
         return
     with threadpool_limits(limits=n, user_api="blas"):
         yield
+
+
+@contextlib.contextmanager
+def blas_setter():
+    """A function that sets the BLAS thread count (threadpoolctl, else OpenBLAS through ctypes, else
+    nothing); the count before returns on exit."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        functions = openblas_thread_functions()
+        if functions is None:  # another BLAS (MKL, Accelerate) or no OpenBLAS symbol: left as it is
+            yield lambda n: None
+            return
+        get, set_ = functions
+        previous = get()
+        try:
+            yield set_
+        finally:
+            set_(previous)
+        return
+    controller, limiters = ThreadpoolController(), []
+    try:
+        yield lambda n: limiters.append(controller.limit(limits=n, user_api="blas"))
+    finally:
+        if limiters:
+            limiters[0].restore_original_limits()  # the first one holds the counts from before
 
 
 @contextlib.contextmanager

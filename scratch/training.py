@@ -178,8 +178,10 @@ def fit(
     if loss_grad_prepared is not None and w is not None:
         w = w.astype(model.dtype)  # what loss_grad's check makes of each batch's weights, once
     batches, history = _Batches((X, y) if w is None else (X, y, w), batch_size), History()
-    with limit_for(threads, model.params, batch_size):  # BLAS threads: scratch.threads
+    with limit_for(threads, model.params, batch_size) as blas:  # BLAS threads: scratch.threads
         for epoch in range(epochs):
+            if epoch:
+                blas.update()  # chosen again from how busy the CPUs were in the last epoch
             order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
             start = time.perf_counter()
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead

@@ -185,7 +185,7 @@ def test_float32_estimators_keep_float32():
         ({"solver": "adam"}, ValueError, "solver must be one of 'lbfgs', 'sgd'; got 'adam'"),
         ({"C": 0}, ValueError, "C must be a number > 0; got 0"),
         ({"tol": -1.0}, ValueError, "tol must be a number > 0"),
-        ({"max_iter": 0}, ValueError, "max_iter must be an integer ≥ 1"),
+        ({"max_iter": -1}, ValueError, "max_iter must be an integer ≥ 0"),
         ({"solver": "sgd", "lr": -0.1}, ValueError, "Invalid learning rate: -0.1 \\(lr must be ≥ 0\\)"),
         ({"solver": "sgd", "epochs": 1.5}, TypeError, "epochs must be an integer"),
         ({"solver": "sgd", "momentum": -1}, ValueError, "momentum must be ≥ 0"),

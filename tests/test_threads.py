@@ -1,5 +1,7 @@
 """scratch.threads: the CPUs a process may use, the thread count chosen, and that fit applies it."""
 
+import contextlib
+import os
 import sys
 
 import numpy as np
@@ -78,15 +80,55 @@ def test_product_work_is_rows_times_the_largest_weight_matrix():
     assert threads.product_work(mlp.params, 64) == 64 * 784 * 128
 
 
-def test_one_thread_for_the_lectures_products_on_two_cpus_two_only_for_large_ones():
-    mlp_256 = 256 * 784 * 128  # the largest minibatch product of the lecture's recipes
-    assert threads.choose_threads(mlp_256, cpus=2) == 1
-    assert threads.choose_threads(128 * 7840, cpus=2) == 1
+def test_two_threads_on_two_quiet_cpus_for_products_of_two_units_and_one_beside_a_busy_process():
+    softmax_64, softmax_128, mlp_64 = 64 * 7840, 128 * 7840, 64 * 784 * 128  # the lecture's recipes' products
+    assert threads.choose_threads(softmax_64, cpus=2) == 1  # just below 2 × WORK_PER_THREAD: one thread was faster
+    assert threads.choose_threads(softmax_128, cpus=2) == threads.choose_threads(mlp_64, cpus=2) == 2
     assert threads.choose_threads(2 * threads.WORK_PER_THREAD - 1, cpus=2) == 1
     assert threads.choose_threads(2 * threads.WORK_PER_THREAD, cpus=2) == 2
     assert threads.choose_threads(10**12, cpus=2) == 2  # never more than the CPUs available
     assert threads.choose_threads(10**12, cpus=1) == 1
     assert threads.choose_threads(3 * threads.WORK_PER_THREAD, cpus=8) == 3
+    assert threads.choose_threads(mlp_64, cpus=2, others=0.9) == 1  # a busy neighbour takes its CPU
+    assert threads.choose_threads(mlp_64, cpus=2, others=0.3) == 2  # background noise does not
+    assert threads.choose_threads(10**12, cpus=2, others=2.0) == 1  # at least one
+
+
+def test_the_cpu_meter_counts_other_processes_busy_time_not_this_ones(tmp_path, monkeypatch):
+    """Busy jiffies of the machine less this process's CPU time, over wall time: a fake /proc/stat."""
+    stat, clock, own = tmp_path / "stat", [100.0], [5.0]
+    ticks = threads.CpuMeter.TICKS
+
+    def write(busy_seconds, idle_seconds):
+        b, i = int(busy_seconds * ticks), int(idle_seconds * ticks)
+        stat.write_text(f"cpu  {b} 0 0 {i} 0 0 0 0 0 0\ncpu0 0 0 0 0\n")
+
+    monkeypatch.setattr(threads.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(threads.os, "times", lambda: os.times_result((own[0], 0.0, 0.0, 0.0, 0.0)))
+    write(1000, 1000)
+    meter = threads.CpuMeter(stat)
+    write(1002, 1000)  # 2 CPU-seconds busy in 1 s of wall time, 1 of them this process's
+    clock[0], own[0] = 101.0, 6.0
+    assert meter.others() == pytest.approx(1.0)
+    write(1003, 1001)  # then 1 busy CPU-second, all of it this process's
+    clock[0], own[0] = 102.0, 7.0
+    assert meter.others() == pytest.approx(0.0)
+    assert threads.CpuMeter(tmp_path / "missing").others() == 0.0  # no /proc/stat: taken as quiet
+
+
+def test_a_loop_chooses_again_when_a_neighbour_starts(monkeypatch, no_thread_variables):
+    counts, others = [], [0.0]
+    monkeypatch.setattr(threads, "SAMPLE_SECONDS", 0)
+    monkeypatch.setattr(threads.CpuMeter, "others", lambda self: others[0])
+    monkeypatch.setattr(threads, "blas_setter", lambda: contextlib.nullcontext(counts.append))
+    monkeypatch.setattr(threads, "available_cpus", lambda: 2)
+    with threads.limit_for(None, {"W": np.zeros((784, 128))}, 64) as blas:
+        others[0] = 1.0  # a busy neighbour appears
+        blas.update()
+        blas.update()  # unchanged: not set again
+        others[0] = 0.1
+        blas.update()
+    assert counts == [2, 1, 2]
 
 
 def test_an_explicit_argument_wins_then_the_environment_then_the_choice():
@@ -147,7 +189,7 @@ def test_fit_trains_with_the_chosen_or_given_threads_and_restores_the_pool(no_th
     get, set_ = OPENBLAS
     set_(2)
     X, y = np.random.default_rng(0).integers(0, 256, (64, 784), dtype=np.uint8), np.arange(64) % 10
-    for given, expected in ((None, 1), (2, 2), (1, 1)):  # None: a small product, chosen: one thread
+    for given, expected in ((None, 1), (2, 2), (1, 1)):  # None: a small product (16 × 7840), chosen: one thread
         seen = []
         fit(_recording(SoftmaxRegression(784, 10), seen), X, y, epochs=2, batch_size=16, lr=0.1, threads=given)
         assert set(seen) == {expected}

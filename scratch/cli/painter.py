@@ -13,8 +13,9 @@ from scratch.threads import available_cpus
 
 
 def painter(draw_history, draw_tests, *args):
-    """A painter drawing ``draw_history(*args)`` now and ``draw_tests(*args, model, predictions)`` at
-    ``finish``; a second process when it can run beside this one, else this process."""
+    """A painter drawing ``draw_history(*args)`` now and ``draw_tests(*args, model, predictions)`` once
+    ``send`` gives it the final model; ``paths()`` waits for them. A second process when it can run
+    beside this one (drawing while this one scores and saves), else this process (in ``paths()``)."""
     if available_cpus() >= 2 and "fork" in multiprocessing.get_all_start_methods():
         return _ProcessPainter(draw_history, draw_tests, args)
     return _InlinePainter(draw_history, draw_tests, args)
@@ -23,11 +24,14 @@ def painter(draw_history, draw_tests, *args):
 class _InlinePainter:
     def __init__(self, draw_history, draw_tests, args):
         self.draw_tests, self.args = draw_tests, args
-        self.paths = draw_history(*args)
+        self.drawn = draw_history(*args)
 
-    def finish(self, model, predictions):
+    def send(self, model, predictions):
+        self.final = (model, predictions)
+
+    def paths(self):
         """The paths of every figure drawn, the history's first."""
-        return self.paths + self.draw_tests(*self.args, model, predictions)
+        return self.drawn + self.draw_tests(*self.args, *self.final)
 
     def close(self):
         pass
@@ -41,12 +45,15 @@ class _ProcessPainter:
         self.process.start()
         child_end.close()
 
-    def finish(self, model, predictions):
-        """Send the final model; wait for the child's figures. Its error, if any, is raised here."""
+    def send(self, model, predictions):
+        """The final model to the child, which draws the test figures while this process goes on."""
         try:
             self.connection.send((model, predictions))
         except OSError:  # the child has stopped already: its report waits in the pipe
             pass
+
+    def paths(self):
+        """Wait for the child's figures: their paths, the history's first. Its error, if any, is raised here."""
         try:
             status, value = self.connection.recv()
         except EOFError:

@@ -60,13 +60,14 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
                 print(f"refitting on all {len(whole.X_train)} training samples with the same recipe …", flush=True)
             model, final_history = train_on_task(model_spec, whole, recipe, verbose=False, **train)
             test_outputs = split_outputs(model, task.X_test)  # scored, and drawn as the figures' predictions
+            figures.send(model, model.criterion.predict(test_outputs))
             run = _record(task, whole, recipe, weight_decay, monitored, history, final_history, model, test_outputs)
             if report is not None:
                 report(run)
             persistence.save(model, folder / MODEL_FILE)
             if verbose:
                 print(f"drawing the figures into {out} …", flush=True)
-            run["figures"] = [path.name for path in figures.finish(model, model.criterion.predict(test_outputs))]
+            run["figures"] = [path.name for path in figures.paths()]
         finally:
             figures.close()
         write_atomically(folder / RUN_FILE, lambda file: file.write(json.dumps(run, indent=2).encode()))

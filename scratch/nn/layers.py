@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from scratch._validation import check_array, check_dtype, check_number, check_seed
+from scratch._validation import cast_within_range, check_array, check_dtype, check_number, check_seed
 from scratch.nn.module import Module
 from scratch.numerics import sigmoid, softmax
 
@@ -158,17 +158,8 @@ def check_fits_in_memory(layer):
 
 
 def as_dtype(x, dtype, name):
-    """x (finite) cast to the float ``dtype``; refused, naming its range, where the cast would overflow."""
-    if x.dtype == dtype:
-        return x
-    with np.errstate(over="ignore"):
-        converted = x.astype(dtype)
-    if not np.isfinite(converted).all():
-        raise ValueError(
-            f"{name} holds values up to {np.abs(x).max():g} in magnitude, beyond the range of the layer's "
-            f"{dtype} (largest {np.finfo(dtype).max:g}). Scale the input or use a float64 layer."
-        )
-    return converted
+    """x (finite) cast to the layer's float ``dtype``; refused, naming its range, where the cast would overflow."""
+    return cast_within_range(x, dtype, name, "layer")
 
 
 class ReLU(_Layer):

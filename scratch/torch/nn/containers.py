@@ -5,7 +5,21 @@ import collections
 from scratch.torch.nn.module import Module
 
 
-class Sequential(Module):
+class _Modules(Module):
+    """Modules kept in order under "0", "1", …: their count, iteration and ``append``."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_Modules):
     """Applies its modules in order: forward(x) = mₖ(…m₁(m₀(x))). Built from modules or an OrderedDict."""
 
     def __init__(self, *args):
@@ -27,23 +41,13 @@ class Sequential(Module):
             raise IndexError(f"index {index} is out of range")
         return modules[index][1]
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
     def forward(self, input):
         for module in self:
             input = module(input)
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_Modules):
     """A list of modules, registered so that their parameters are the owner's."""
 
     def __init__(self, modules=None):
@@ -55,12 +59,3 @@ class ModuleList(Module):
         modules = list(self._modules.values())
         return ModuleList(modules[index]) if isinstance(index, slice) else modules[index]
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
