@@ -28,6 +28,7 @@ with torch.no_grad():
     model[0].bias.zero_()
 optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 criterion = nn.BCELoss()
+# the lecture's loop, written out in each example: every script is a standalone PyTorch program
 for epoch in range(200):
     optimizer.zero_grad()
     loss = criterion(model(x), y)

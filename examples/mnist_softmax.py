@@ -22,6 +22,7 @@ nn.init.zeros_(model[1].weight)
 nn.init.zeros_(model[1].bias)
 criterion = nn.CrossEntropyLoss()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+# the lecture's loop, written out in each example: every script is a standalone PyTorch program
 for epoch in range(1):
     model.train()
     for batch, (images, labels) in enumerate(loader):

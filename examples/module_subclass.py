@@ -32,6 +32,7 @@ y = (X.sum(dim=1) > 0).long()
 loader = DataLoader(TensorDataset(X, y), batch_size=4, shuffle=False)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.5)
 scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=5)
+# the lecture's loop, written out in each example: every script is a standalone PyTorch program
 for epoch in range(5):
     model.train()
     total = 0.0

@@ -31,6 +31,7 @@ with torch.no_grad():
 optimizer = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-3, nesterov=True)
 scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.5)
 nll = nn.NLLLoss()
+# the lecture's loop, written out in each example: every script is a standalone PyTorch program
 for epoch in range(30):
     for first in range(0, 6, 3):
         optimizer.zero_grad()
