@@ -82,6 +82,7 @@ class _Estimator(BaseEstimator):
         dtype = None if self.dtype is None else check_dtype(self.dtype)
         seed = check_seed(self.random_state, "random_state")
         X = self._check_X(X, reset=True)  # float32 or float64
+        self._column_y = np.ndim(np.asarray(y)) == 2  # a column y: a regressor's intercept_ stays (1,), as Ridge's
         y = self._check_targets(column_or_1d(y, type(self).__name__))
         if len(X) != len(y):  # scikit-learn's words, as its users search for them
             raise ValueError(f"Found input variables with inconsistent numbers of samples: [{len(X)}, {len(y)}]")
@@ -154,9 +155,9 @@ class _Estimator(BaseEstimator):
 
     @property
     def intercept_(self):
-        """The model's biases: a number (regressor), (1,) binary, (K,) per class (live views of b)."""
+        """The model's biases: a number (regressor; (1,) after a column y), (1,) binary, (K,) per class (live views of b)."""
         b = self._fitted_model().params["b"]
-        return b[()] if isinstance(self, RegressorMixin) else b.reshape(-1)
+        return b[()] if isinstance(self, RegressorMixin) and not self._column_y else b.reshape(-1)
 
     @intercept_.setter
     def intercept_(self, value):
