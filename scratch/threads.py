@@ -159,17 +159,20 @@ class CpuMeter:
 class ChosenThreads:
     """The BLAS threads of a training loop: chosen on entry (after watching the CPUs for SAMPLE_SECONDS)
     and again at each ``update()`` (each epoch) from how busy other processes kept the CPUs since; the
-    count before returns on exit. A caller's ``threads`` or a thread variable in the environment stands."""
+    count before returns on exit. A caller's ``threads`` or a thread variable in the environment stands,
+    and so does one thread for products too small to share: no load can change that, so nothing is watched."""
 
     def __init__(self, threads, params, rows):
-        self.fixed = resolve_threads(threads, params, rows) if threads is not None or explicit_setting() else None
-        self.adaptive = threads is None and explicit_setting() is None
         self.work, self.cpus, self.count = product_work(params, rows), available_cpus(), None
+        quiet = choose_threads(self.work, self.cpus)  # the most threads any load leaves
+        self.adaptive = threads is None and explicit_setting() is None and quiet > 1
+        if not self.adaptive:  # the caller's, None (the environment's), or one thread
+            self.count = resolve_threads(threads, params, rows, cpus=self.cpus)
 
     def __enter__(self):
         self._stack = contextlib.ExitStack()
         if not self.adaptive:
-            self._stack.enter_context(limit_blas(self.fixed))
+            self._stack.enter_context(limit_blas(self.count))
             return self
         self.meter = CpuMeter()
         time.sleep(SAMPLE_SECONDS)
