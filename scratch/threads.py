@@ -204,13 +204,8 @@ def limit_blas(n):
     if n is None:
         yield
         return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        with _openblas_limit(n):
-            yield
-        return
-    with threadpool_limits(limits=n, user_api="blas"):
+    with blas_setter() as set_threads:
+        set_threads(n)
         yield
 
 
@@ -238,22 +233,6 @@ def blas_setter():
     finally:
         if limiters:
             limiters[0].restore_original_limits()  # the first one holds the counts from before
-
-
-@contextlib.contextmanager
-def _openblas_limit(n):
-    """threadpoolctl's job without it: OpenBLAS's get/set_num_threads (ctypes); nothing if not found."""
-    functions = openblas_thread_functions()
-    if functions is None:  # another BLAS (MKL, Accelerate) or no OpenBLAS symbol: left as it is
-        yield
-        return
-    get, set_ = functions
-    previous = get()
-    set_(n)
-    try:
-        yield
-    finally:
-        set_(previous)
 
 
 _SYMBOL_PREFIXES = ("openblas", "scipy_openblas")  # plain OpenBLAS; the scipy-openblas NumPy's wheels ship
