@@ -9,6 +9,7 @@ so the file it names is replaced and the link stays valid.
 
 import contextlib
 import errno
+import math
 import os
 import secrets
 import stat
@@ -33,6 +34,20 @@ def open_regular_file(path, not_regular):
         os.close(fd)
         raise not_regular(os.fspath(path))
     return os.fdopen(fd, "rb"), info.st_size
+
+
+def read_npy_header(file):
+    """(shape, dtype, bytes of data it claims) from the .npy header at the start of ``file``, read with
+    NumPy's own header readers, nothing allocated; ValueError for a format other than 1.0 or 2.0
+    (3.0 only serves field names beyond latin-1, never an array of numbers) or a damaged header."""
+    import numpy.lib.format as npy  # here: the command line's --help imports this module, not NumPy
+
+    version = npy.read_magic(file)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f".npy format version {version[0]}.{version[1]} is not read here")
+    read_header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+    shape, _, dtype = read_header(file)
+    return shape, dtype, math.prod(shape) * dtype.itemsize
 
 
 def write_atomically(path, write):

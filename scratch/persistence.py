@@ -32,7 +32,7 @@ import numpy as np
 
 import scratch.models  # noqa: F401 -- defines (so registers) every model class
 import scratch.nn  # noqa: F401 -- every layer, container and loss
-from scratch._files import NOT_REGULAR, FileContentError, open_regular_file, write_atomically
+from scratch._files import NOT_REGULAR, FileContentError, open_regular_file, read_npy_header, write_atomically
 from scratch.nn.module import Module
 
 FORMAT_NAME = "scratch.model"
@@ -205,14 +205,13 @@ def _read_arrays(archive, names, file_size):
     claimed = 0
     for name in names:
         with archive.zip.open(name + ".npy") as member:
-            version = np.lib.format.read_magic(member)
-            if version not in ((1, 0), (2, 0)):
-                raise _Problem(f"entry {name!r} has unsupported .npy version {version}")
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, _, dtype = read_header(member)
+            try:
+                _, dtype, size = read_npy_header(member)
+            except ValueError as exc:
+                raise _Problem(f"entry {name!r}: {exc}") from None
         if dtype.hasobject or dtype.kind not in "biuf":
             raise _Problem(f"entry {name!r} holds {dtype} data (pickled objects are refused)")
-        claimed += math.prod(shape) * dtype.itemsize
+        claimed += size
     if claimed > file_size:
         raise _Problem(f"its entries claim {claimed} bytes of data, more than the {file_size}-byte file holds")
     return {name: archive[name] for name in names}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scratch._files import read_npy_header
 from scratch.images import load_image
 
 _INTEGER = re.compile(r"[+-]?\d+")  # a CSV field that is an integer literal: "0", "255", "-3"
@@ -57,29 +58,23 @@ def _size(task):
 
 def _load_npy(path):
     """The array of a .npy file; its header is checked against the file's size before any allocation."""
-    fmt = np.lib.format
     with open(path, "rb") as f:
         if f.read(4) == b"PK\x03\x04":
             raise ValueError(f"{path} is a .npz archive (several arrays), not a .npy array; save one array with "
                              f"np.save, or take one out of the archive: np.load(path)['name'].")
         f.seek(0)
         try:
-            version = fmt.read_magic(f)
-            read_header = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}.get(version)
-            if read_header is None:  # 3.0: only for field names beyond latin-1, never an array of numbers
-                raise ValueError(f".npy format version {version[0]}.{version[1]} is not read here")
-            shape, _, dtype = read_header(f)
+            shape, dtype, claimed = read_npy_header(f)
         except (ValueError, EOFError) as exc:
             raise ValueError(f"{path} is not a .npy array numpy can read ({exc}).") from None
         if dtype.hasobject:
             raise ValueError(f"{path} holds Python objects (dtype {dtype}); save an array of numbers.")
-        claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
         held = path.stat().st_size - f.tell()
         if claimed > held:
             raise ValueError(f"{path} is truncated or damaged: its header claims an array of shape {shape} "
                              f"({dtype}, {claimed:,} bytes) but the file holds {held:,} bytes of data.")
         f.seek(0)
-        return fmt.read_array(f, allow_pickle=False)
+        return np.lib.format.read_array(f, allow_pickle=False)
 
 
 def _load_csv(path):
