@@ -63,11 +63,12 @@ def check_finite(arr, name):
     FINITE_CHECK_ROWS rows, so a memory-mapped data set is never copied whole."""
     if arr.dtype.kind != "f":
         return arr
-    for start in range(0, max(len(arr), 1) if arr.ndim else 1, FINITE_CHECK_ROWS):
-        chunk = arr[start : start + FINITE_CHECK_ROWS] if arr.ndim else arr
+    rows = np.atleast_1d(arr)  # a 0-d array is one row
+    for start in range(0, len(rows), FINITE_CHECK_ROWS):
+        chunk = rows[start : start + FINITE_CHECK_ROWS]
         if not np.isfinite(chunk).all():
             bad = "NaN" if np.isnan(chunk).any() else "inf"
-            where = f" (in rows {start}…)" if arr.ndim and len(arr) > FINITE_CHECK_ROWS else ""
+            where = f" (in rows {start}…)" if len(rows) > FINITE_CHECK_ROWS else ""
             raise ValueError(f"{name} contains {bad}{where}; every value must be finite.")
     return arr
 
