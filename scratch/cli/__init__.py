@@ -15,7 +15,6 @@ not reproduced), 2 for a usage error and 130 for an interrupt (Ctrl-C).
 
 import argparse
 import math
-import os
 import sys
 
 from scratch._files import FileContentError
@@ -209,16 +208,12 @@ def run_predict(args):
 
 
 def run_export(args):
-    from scratch.cli.run_folder import EXPORT_FILE, scratch_files
+    from scratch.cli.run_folder import export_path
     from scratch.cli.runs import load_run
     from scratch.weights import export_safetensors
 
     model, _, _ = load_run(args.run)
-    out = args.out or os.path.join(args.run, EXPORT_FILE)
-    if os.path.realpath(os.path.dirname(os.path.abspath(out))) == os.path.realpath(args.run) and \
-            os.path.basename(out) in scratch_files(args.run) - {EXPORT_FILE}:
-        raise ValueError(f"--out {out} is a file of the run itself; write the export elsewhere, e.g. the default "
-                         f"{os.path.join(args.run, EXPORT_FILE)}.")
+    out = export_path(args.run, args.out)
     export_safetensors(model, out)
     keys = ", ".join(f"{key} {tuple(value.shape)}" for key, value in model.state_dict().items())
     print(f"wrote {out}: {keys}")

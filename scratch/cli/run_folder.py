@@ -39,6 +39,17 @@ def scratch_files(folder):
     return {MODEL_FILE, RUN_FILE, EXPORT_FILE, *(name for name in figures if isinstance(name, str))}
 
 
+def export_path(run, out=None):
+    """Where ``scratch export`` writes: ``out``, or RUN/model.safetensors; never over another file of the run."""
+    if out is None:
+        return os.path.join(run, EXPORT_FILE)
+    in_run = os.path.realpath(os.path.dirname(os.path.abspath(out))) == os.path.realpath(run)
+    if in_run and os.path.basename(out) in scratch_files(run) - {EXPORT_FILE}:
+        raise ValueError(f"--out {out} is a file of the run itself; write the export elsewhere, e.g. the default "
+                         f"{os.path.join(run, EXPORT_FILE)}.")
+    return out
+
+
 def check_out(out, overwrite):
     """The resolved output folder, after refusing a file, a folder that is not a run, a run without
     ``overwrite``, a run holding files scratch did not write, or a place where no folder can be
