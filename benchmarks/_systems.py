@@ -67,6 +67,7 @@ class ScratchRunner:
     def __init__(self, model, X, y, *, lr, momentum=0.0, T_max=None, seed=0, threads=None):
         self.model = copy.deepcopy(model)
         self.threads = threads  # fit's threads=: None lets scratch.threads choose
+        self.threads_used = []  # the BLAS threads of each epoch (fit's history.threads)
         self.optimizer = SGD(self.model.params, lr=lr, momentum=momentum)
         self.scheduler = CosineAnnealingLR(self.optimizer, T_max) if T_max else None
         self.X, self.y = X, y
@@ -76,6 +77,7 @@ class ScratchRunner:
         """One epoch; returns fit's own timing of the training steps (seconds)."""
         history = fit(self.model, self.X, self.y, epochs=1, batch_size=batch_size, optimizer=self.optimizer,
                       scheduler=self.scheduler, seed=self._rng, threads=self.threads)
+        self.threads_used.append(history.threads[0])
         return history.seconds[0]
 
     def accuracy(self, X, y):

@@ -10,10 +10,12 @@ multiply-adds (the same MLP: 0.24 s against 0.32 s). So the count is chosen, not
     threads = the caller's ``threads``, else none chosen when OPENBLAS/OMP/MKL_NUM_THREADS is set
               (the user's setting stays), else min(free, max(1, ⌊work / WORK_PER_THREAD⌋))
     work    = batch rows × the largest weight matrix's size   (multiply-adds of the largest product)
-    free    = cpus − round(others), at least 1
+    free    = cpus − busy, at least 1;  busy = ⌊others + 1 − BUSY_FRACTION⌋ (a CPU ≥ 40 % taken counts)
     cpus    = ⌊min(|sched_getaffinity(0)|, cgroup CPU quota / period)⌋, at least 1
     others  = CPUs other processes kept busy (/proc/stat's busy time less this process's CPU time,
-              over wall time): over 20 ms before the loop, then over each epoch (``ChosenThreads``)
+              over wall time): since the previous choice of any loop in this process (watched for
+              SAMPLE_SECONDS first when that is under SAMPLE_SECONDS or over STALE_SECONDS ago), then
+              over each epoch (``ChosenThreads``)
 
 The count is applied with threadpoolctl when it is installed (``pip install scratch[threads]``),
 else through OpenBLAS's own ``*_set_num_threads*`` found in the library NumPy loaded (ctypes);
@@ -33,15 +35,19 @@ from scratch._validation import check_number
 # fast as one for softmax regression at batch 64 (5.0e5 multiply-adds), 1.05 × at 128, 1.2 × at 256 and
 # 1.4–1.5 × for the MLP (6.4e6 at batch 64); beside one busy process two threads were 1.5–3.7 × slower.
 WORK_PER_THREAD = 2**18  # multiply-adds each thread gets at least: a second thread from 5.2e5 on
-SAMPLE_SECONDS = 0.02  # how long the CPUs are watched before a loop's first count is chosen
+# Watched over whole epochs beside nothing, others read ≤ 0.2; beside one busy process 0.9–1.1 with one
+# thread of ours and 0.5–0.8 with two (the three threads share two CPUs).
+BUSY_FRACTION = 0.4  # the share of a CPU other processes must keep busy for it to count as taken
+SAMPLE_SECONDS = 0.05  # the shortest watch a count is chosen from (/proc/stat counts in 10 ms ticks)
+STALE_SECONDS = 10.0  # an older watch (an idle notebook) says little of now: the CPUs are watched afresh
 ENV_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")  # set: the user's choice stands
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 def choose_threads(work, cpus, others=0.0):
-    """min(free, max(1, ⌊work / WORK_PER_THREAD⌋)), free = cpus − round(others) ≥ 1: one thread until a
-    product is large enough to share, and never a thread on a CPU another process keeps busy."""
-    free = max(1, cpus - round(others))
+    """min(free, max(1, ⌊work / WORK_PER_THREAD⌋)), free = cpus − ⌊others + 1 − BUSY_FRACTION⌋ ≥ 1: one
+    thread until a product is large enough to share, and never a thread on a CPU another process keeps busy."""
+    free = max(1, cpus - math.floor(others + 1 - BUSY_FRACTION))
     return int(min(free, max(1, work // WORK_PER_THREAD)))
 
 
@@ -147,6 +153,10 @@ class CpuMeter:
         busy = user + nice + system + irq + softirq + steal  # a host's steal is a busy neighbour too
         return busy / self.TICKS, own.user + own.system, time.monotonic()
 
+    def age(self):
+        """Seconds since the last reading (since this meter was made, or its last ``others()``)."""
+        return time.monotonic() - (self.last[2] if self.last is not None else 0.0)
+
     def others(self):
         """CPUs busy with other processes since the previous call (or since this meter was made)."""
         last, now = self.last, self.reading()
@@ -156,9 +166,23 @@ class CpuMeter:
         return max(0.0, ((now[0] - last[0]) - (now[1] - last[1])) / (now[2] - last[2]))
 
 
+_METERS = []  # the process's one CpuMeter: each loop's first choice reads the CPUs since the last one's
+
+
+def watched_meter():
+    """The process's CpuMeter, its watch at least SAMPLE_SECONDS long (slept out if shorter) and begun at
+    most STALE_SECONDS ago (else begun afresh): one loop after another, e.g. ``fit`` called per epoch,
+    each chooses from the load since the previous choice instead of from a short watch of its own."""
+    if not _METERS or _METERS[0].last is None or _METERS[0].age() > STALE_SECONDS:
+        _METERS[:] = [CpuMeter()]
+    meter = _METERS[0]
+    time.sleep(max(0.0, SAMPLE_SECONDS - meter.age()))
+    return meter
+
+
 class ChosenThreads:
-    """The BLAS threads of a training loop: chosen on entry (after watching the CPUs for SAMPLE_SECONDS)
-    and again at each ``update()`` (each epoch) from how busy other processes kept the CPUs since; the
+    """The BLAS threads of a training loop: chosen on entry (from ``watched_meter``) and again at each
+    ``update()`` (each epoch) from how busy other processes kept the CPUs since; the
     count before returns on exit. A caller's ``threads`` or a thread variable in the environment stands,
     and so does one thread for products too small to share: no load can change that, so nothing is watched."""
 
@@ -174,8 +198,7 @@ class ChosenThreads:
         if not self.adaptive:
             self._stack.enter_context(limit_blas(self.count))
             return self
-        self.meter = CpuMeter()
-        time.sleep(SAMPLE_SECONDS)
+        self.meter = watched_meter()
         self._set = self._stack.enter_context(blas_setter())
         self.update()
         return self

@@ -45,13 +45,15 @@ class TrainingDiverged(FloatingPointError):
 class History:
     """Per-epoch record: mean training loss over the epoch's batches (weighted by batch size),
     validation loss and score (accuracy or R²; empty without validation data), the learning
-    rate used, and the seconds spent on the training steps (validation excluded)."""
+    rate used, the seconds spent on the training steps (validation excluded), and the BLAS threads
+    its products used (``scratch.threads``' choice or the caller's; None where the environment's stood)."""
 
     train_loss: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
     val_score: list = field(default_factory=list)
     lr: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
+    threads: list = field(default_factory=list)
 
 
 class _Batches:
@@ -187,6 +189,7 @@ def fit(
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
                 train_loss = _run_epoch(model, loss_grad_prepared, optimizer, batches(order, n_steps), epoch)
             history.seconds.append(time.perf_counter() - start)
+            history.threads.append(blas.count)
             history.train_loss.append(train_loss)
             history.lr.append(optimizer.lr)
             if scheduler is not None:

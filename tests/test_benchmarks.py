@@ -288,14 +288,14 @@ def test_recipes_are_named_as_on_the_command_line(bench):
 @pytest.mark.slow
 def test_threads_quick_measures_every_setting_quiet_and_loaded_and_states_the_conditions(bench, tmp_path,
                                                                                          mnist):
-    result = run_quick_md(bench, "threads", tmp_path, "--recipes", "mnist:softmax:64", "--neighbours", "0", "1")
+    result = run_quick_md(bench, "threads", tmp_path, "--recipes", "mnist:softmax:256", "--neighbours", "0", "1")
     tables = result["tables"]
     assert [r["neighbours"] for r in tables["s/epoch with 0 busy neighbours"]] == [0]
     (loaded,) = tables["s/epoch with 1 busy neighbours"]
-    assert loaded["chosen"] == 1 and loaded["scratch_s"] > 0 and loaded["1thr_s"] > 0 and loaded["2thr_s"] > 0
+    assert loaded["chosen"] == "1" and loaded["scratch_s"] > 0 and loaded["1thr_s"] > 0 and loaded["2thr_s"] > 0
     assert loaded["vs_quiet"] == loaded["scratch_s"] / tables["s/epoch with 0 busy neighbours"][0]["scratch_s"]
     assert [g["goal"].split(" (")[0] for g in tables["goals"]] == [
-        "one busy neighbour: s/epoch ≤ 1.6 × quiet at batch 64", "quiet: scratch's s/epoch within 5% of the best thread count"]
+        "one busy neighbour: s/epoch ≤ 1.6 × quiet at batch 256", "quiet: scratch's s/epoch within 5% of the best thread count"]
     text = (tmp_path / "threads.md").read_text()
     assert "load: 1 busy neighbour processes started" in text and "cores available" in text
     assert result["machine"]["cores_available"] >= 1

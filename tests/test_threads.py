@@ -91,6 +91,7 @@ def test_two_threads_on_two_quiet_cpus_for_products_of_two_units_and_one_beside_
     assert threads.choose_threads(3 * threads.WORK_PER_THREAD, cpus=8) == 3
     assert threads.choose_threads(mlp_64, cpus=2, others=0.9) == 1  # a busy neighbour takes its CPU
     assert threads.choose_threads(mlp_64, cpus=2, others=0.3) == 2  # background noise does not
+    assert threads.choose_threads(mlp_64, cpus=2, others=0.55) == 1  # a neighbour sharing two CPUs with two of ours
     assert threads.choose_threads(10**12, cpus=2, others=2.0) == 1  # at least one
 
 
@@ -114,6 +115,23 @@ def test_the_cpu_meter_counts_other_processes_busy_time_not_this_ones(tmp_path, 
     clock[0], own[0] = 102.0, 7.0
     assert meter.others() == pytest.approx(0.0)
     assert threads.CpuMeter(tmp_path / "missing").others() == 0.0  # no /proc/stat: taken as quiet
+
+
+def test_a_loop_chooses_from_the_cpus_since_the_previous_loops_choice(monkeypatch):
+    monkeypatch.setattr(threads, "_METERS", [])
+    slept = []
+    monkeypatch.setattr(threads.time, "sleep", slept.append)
+    first = threads.watched_meter()  # nothing watched yet: the CPUs are watched for SAMPLE_SECONDS
+    assert slept[-1] == pytest.approx(threads.SAMPLE_SECONDS, abs=0.01)
+
+    def began(seconds_ago):
+        busy, own, _ = first.last
+        first.last = (busy, own, threads.time.monotonic() - seconds_ago)
+
+    began(1.0)  # the previous loop chose a second ago: its watch goes on, no wait
+    assert threads.watched_meter() is first and slept[-1] == 0
+    began(threads.STALE_SECONDS + 1)  # too long ago: watched afresh
+    assert threads.watched_meter() is not first and slept[-1] == pytest.approx(threads.SAMPLE_SECONDS, abs=0.01)
 
 
 def test_a_loop_chooses_again_when_a_neighbour_starts(monkeypatch, no_thread_variables):
@@ -191,8 +209,9 @@ def test_fit_trains_with_the_chosen_or_given_threads_and_restores_the_pool(no_th
     X, y = np.random.default_rng(0).integers(0, 256, (64, 784), dtype=np.uint8), np.arange(64) % 10
     for given, expected in ((None, 1), (2, 2), (1, 1)):  # None: a small product (16 × 7840), chosen: one thread
         seen = []
-        fit(_recording(SoftmaxRegression(784, 10), seen), X, y, epochs=2, batch_size=16, lr=0.1, threads=given)
-        assert set(seen) == {expected}
+        history = fit(_recording(SoftmaxRegression(784, 10), seen), X, y, epochs=2, batch_size=16, lr=0.1,
+                      threads=given)
+        assert set(seen) == {expected} and history.threads == [expected, expected]
         assert get() == 2
     seen = []
     fit_lbfgs(_recording(SoftmaxRegression(784, 10), seen), X, y, l2=1e-2, max_iter=3, threads=1)

@@ -83,7 +83,7 @@ def _record(task, whole, recipe, weight_decay, monitored, history, final_history
     return dict(task=task.settings, recipe=recipe, weight_decay=weight_decay,
                 splits={name: {"samples": samples[name], "role": SPLITS[name]} for name in SPLITS},
                 metrics=metrics, seconds=float(sum(history.seconds) + sum(final_history.seconds)),
-                history={k: list(map(float, v)) for k, v in vars(history).items()})
+                history={k: v if k == "threads" else list(map(float, v)) for k, v in vars(history).items()})
 
 
 def train_on_task(model_spec, task, recipe, *, weight_decay=0.0, seed=0, verbose=True, threads=None):
