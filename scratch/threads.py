@@ -169,14 +169,16 @@ class CpuMeter:
 _METERS = []  # the process's one CpuMeter: each loop's first choice reads the CPUs since the last one's
 
 
-def watched_meter():
-    """The process's CpuMeter, its watch at least SAMPLE_SECONDS long (slept out if shorter) and begun at
-    most STALE_SECONDS ago (else begun afresh): one loop after another, e.g. ``fit`` called per epoch,
-    each chooses from the load since the previous choice instead of from a short watch of its own."""
+def watched_meter(wait=True):
+    """The process's CpuMeter, its watch begun at most STALE_SECONDS ago (else begun afresh) and, with
+    ``wait``, at least SAMPLE_SECONDS long (slept out if shorter): one loop after another, e.g. ``fit``
+    called per epoch, each chooses from the load since the previous choice or loop (a loop whose count no
+    load changes begins a watch, ``wait=False``) instead of from a short watch of its own."""
     if not _METERS or _METERS[0].last is None or _METERS[0].age() > STALE_SECONDS:
         _METERS[:] = [CpuMeter()]
     meter = _METERS[0]
-    time.sleep(max(0.0, SAMPLE_SECONDS - meter.age()))
+    if wait:
+        time.sleep(max(0.0, SAMPLE_SECONDS - meter.age()))
     return meter
 
 
@@ -197,6 +199,7 @@ class ChosenThreads:
         self._stack = contextlib.ExitStack()
         if not self.adaptive:
             self._stack.enter_context(limit_blas(self.count))
+            watched_meter(wait=False)  # the next loop that watches may read the CPUs from here
             return self
         self.meter = watched_meter()
         self._set = self._stack.enter_context(blas_setter())

@@ -256,9 +256,9 @@ def test_replacing_a_run_needs_overwrite(capsys, tmp_path):
 
 @pytest.mark.parametrize("where, error, status", [
     ("draw_history", KeyboardInterrupt(), 130),
-    ("draw_test_figures", KeyboardInterrupt(), 130),
+    ("test_figures", KeyboardInterrupt(), 130),
     ("draw_history", OSError(28, "No space left on device", "history.png"), 1),
-    ("draw_test_figures", OSError(28, "No space left on device", "confusion.png"), 1),
+    ("test_figures", OSError(28, "No space left on device", "confusion.png"), 1),
 ])
 def test_an_interrupt_or_full_disk_while_writing_leaves_the_previous_run_whole(
         capsys, tmp_path, monkeypatch, where, error, status):
@@ -463,6 +463,22 @@ def test_figures_drawn_beside_the_training_are_the_ones_drawn_after_it(capsys, t
     assert sorted(beside) == sorted(after) == ["confusion.png", "history.png", "model.npz", "run.json"]
     for name in ("confusion.png", "history.png", "model.npz"):
         assert beside[name] == after[name], name
+
+
+def test_a_figure_failing_in_a_process_of_its_own_fails_the_command_and_writes_no_run(capsys, tmp_path, monkeypatch):
+    """With two test figures the second is drawn in a process forked for it: its error is the command's."""
+    from scratch import plots
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device", "boundary.png")
+
+    monkeypatch.setattr(painter, "available_cpus", lambda: 2)
+    monkeypatch.setattr(plots, "plot_decision_boundary", full_disk)
+    status, _, err = run(capsys, "train", "logistic", "--data", "iris", "--features", "2,3", "--epochs", "2",
+                         "--quiet", "--out", tmp_path / "r")
+    assert status == 1 and "No space left on device" in err
+    assert_one_error_line(err)
+    assert list(tmp_path.iterdir()) == []
 
 
 # ---- bad input: the tasks and the command line (each call raises the error type and names the argument; conftest.case)

@@ -132,6 +132,9 @@ def test_a_loop_chooses_from_the_cpus_since_the_previous_loops_choice(monkeypatc
     assert threads.watched_meter() is first and slept[-1] == 0
     began(threads.STALE_SECONDS + 1)  # too long ago: watched afresh
     assert threads.watched_meter() is not first and slept[-1] == pytest.approx(threads.SAMPLE_SECONDS, abs=0.01)
+    threads._METERS.clear()
+    threads.watched_meter(wait=False)  # a loop of one thread begins a watch without waiting
+    assert len(threads._METERS) == 1 and len(slept) == 3
 
 
 def test_a_loop_chooses_again_when_a_neighbour_starts(monkeypatch, no_thread_variables):

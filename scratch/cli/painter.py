@@ -1,10 +1,15 @@
 """A run's figures drawn beside its training: a second process imports matplotlib and draws the
-history while the final model is refitted, then the test figures once the model is sent to it.
+history while the final model is refitted, then the test figures once the model is sent to it,
+each in a process of its own forked from it (drawing is CPU-bound: two CPUs draw two at once).
 
-On two or more available CPUs this takes matplotlib's import (≈ 1 s) and the history figure off
-the wall time of ``scratch train``; with one CPU (or no ``fork``) the same functions draw in this
-process after training. Either way the figures land in the run's folder before it is moved into
-place, and an error in drawing (a full disk, Ctrl-C) is raised here, in the command.
+On two or more available CPUs this takes matplotlib's import (≈ 1 s), the history figure and half
+of the test figures off the wall time of ``scratch train``; with one CPU (or no ``fork``) the same
+functions draw in this process after training. Either way the figures land in the run's folder
+before it is moved into place, and an error in drawing (a full disk, Ctrl-C) is raised here, in
+the command.
+
+draw_history(*args) draws and returns [path]; test_figures(*args, model, predictions) returns the
+figures still to draw as [(path, draw)], ``draw(path)`` writing one.
 """
 
 import multiprocessing
@@ -12,18 +17,18 @@ import multiprocessing
 from scratch.threads import available_cpus
 
 
-def painter(draw_history, draw_tests, *args):
-    """A painter drawing ``draw_history(*args)`` now and ``draw_tests(*args, model, predictions)`` once
+def painter(draw_history, test_figures, *args):
+    """A painter drawing ``draw_history(*args)`` now and ``test_figures(*args, model, predictions)`` once
     ``send`` gives it the final model; ``paths()`` waits for them. A second process when it can run
     beside this one (drawing while this one scores and saves), else this process (in ``paths()``)."""
     if available_cpus() >= 2 and "fork" in multiprocessing.get_all_start_methods():
-        return _ProcessPainter(draw_history, draw_tests, args)
-    return _InlinePainter(draw_history, draw_tests, args)
+        return _ProcessPainter(draw_history, test_figures, args)
+    return _InlinePainter(draw_history, test_figures, args)
 
 
 class _InlinePainter:
-    def __init__(self, draw_history, draw_tests, args):
-        self.draw_tests, self.args = draw_tests, args
+    def __init__(self, draw_history, test_figures, args):
+        self.test_figures, self.args = test_figures, args
         self.drawn = draw_history(*args)
 
     def send(self, model, predictions):
@@ -31,29 +36,27 @@ class _InlinePainter:
 
     def paths(self):
         """The paths of every figure drawn, the history's first."""
-        return self.drawn + self.draw_tests(*self.args, *self.final)
+        jobs = self.test_figures(*self.args, *self.final)
+        return self.drawn + [_draw(job) for job in jobs]
 
     def close(self):
         pass
 
 
-class _ProcessPainter:
-    def __init__(self, draw_history, draw_tests, args):
-        context = multiprocessing.get_context("fork")  # the child shares the task's arrays, copied on write
+class _Forked:
+    """``target(connection, *args)`` in a forked process (it shares this one's arrays, copied on write),
+    which reports ("ok", value) or ("error", exception) through ``connection``: ``result()`` returns the
+    value or raises the exception, here."""
+
+    def __init__(self, target, *args):
+        context = multiprocessing.get_context("fork")
         self.connection, child_end = context.Pipe()
-        self.process = context.Process(target=_paint, args=(child_end, draw_history, draw_tests, args), daemon=True)
+        # not a daemon: a daemon may not fork; the child ends at close(), or at EOF if this process dies
+        self.process = context.Process(target=_reporting, args=(child_end, target, args))
         self.process.start()
         child_end.close()
 
-    def send(self, model, predictions):
-        """The final model to the child, which draws the test figures while this process goes on."""
-        try:
-            self.connection.send((model, predictions))
-        except OSError:  # the child has stopped already: its report waits in the pipe
-            pass
-
-    def paths(self):
-        """Wait for the child's figures: their paths, the history's first. Its error, if any, is raised here."""
+    def result(self):
         try:
             status, value = self.connection.recv()
         except EOFError:
@@ -74,12 +77,10 @@ class _ProcessPainter:
         return self.process.exitcode
 
 
-def _paint(connection, draw_history, draw_tests, args):
-    """In the child: the history now, the test figures when the model arrives; ("ok", paths) or ("error", exc)."""
+def _reporting(connection, target, args):
+    """In the child: ("ok", target(connection, *args)) or ("error", its exception) through ``connection``."""
     try:
-        paths = draw_history(*args)
-        model, predictions = connection.recv()
-        connection.send(("ok", paths + draw_tests(*args, model, predictions)))
+        connection.send(("ok", target(connection, *args)))
     except BaseException as exc:  # Ctrl-C and a full disk alike are the parent's to report
         try:
             connection.send(("error", exc))
@@ -87,3 +88,47 @@ def _paint(connection, draw_history, draw_tests, args):
             connection.send(("error", OSError(f"drawing the figures: {type(exc).__name__}: {exc}")))
     finally:
         connection.close()
+
+
+class _ProcessPainter:
+    def __init__(self, draw_history, test_figures, args):
+        self.child = _Forked(_paint, draw_history, test_figures, args)
+
+    def send(self, model, predictions):
+        """The final model to the child, which draws the test figures while this process goes on."""
+        try:
+            self.child.connection.send((model, predictions))
+        except OSError:  # the child has stopped already: its report waits in the pipe
+            pass
+
+    def paths(self):
+        """Wait for the child's figures: their paths, the history's first. Its error, if any, is raised here."""
+        return self.child.result()
+
+    def close(self):
+        self.child.close()
+
+
+def _paint(connection, draw_history, test_figures, args):
+    """In the child: the history now; once the model arrives, the first test figure here and each other
+    in a process of its own. Returns every path, the history's first."""
+    paths = draw_history(*args)
+    model, predictions = connection.recv()
+    jobs = test_figures(*args, model, predictions)
+    beside = [_Forked(_draw_forked, job) for job in jobs[1:]]
+    try:
+        return paths + [_draw(job) for job in jobs[:1]] + [child.result() for child in beside]
+    finally:
+        for child in beside:
+            child.close()
+
+
+def _draw(job):
+    """Draw one (path, draw) figure; its path."""
+    path, draw = job
+    draw(path)
+    return path
+
+
+def _draw_forked(connection, job):
+    return _draw(job)

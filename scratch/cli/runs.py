@@ -27,6 +27,7 @@ from scratch.cli.run_folder import MODEL_FILE, RUN_FILE, check_out, run_folder
 from scratch.cli.samples import read_samples
 from scratch.cli.tasks import build_model, load_task
 from scratch.optim import SGD, CosineAnnealingLR
+from scratch.threads import limit_for
 from scratch.training import fit
 
 SCORING_ROWS = 8192  # samples per forward pass when a split is scored: a batch's memory, not the split's
@@ -53,15 +54,17 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
     train = dict(weight_decay=weight_decay, seed=seed, threads=threads)
     monitored, history = train_on_task(model_spec, task, recipe, verbose=verbose, **train)
     with run_folder(out, overwrite) as folder:
-        figures = painter(draw_history, draw_test_figures, task, history, folder, monitored)
+        figures = painter(draw_history, test_figures, task, history, folder, monitored)
         try:  # the history figure is drawn (beside, on two CPUs) while the final model is refitted
             whole = task.whole_training_split()
             if verbose:
                 print(f"refitting on all {len(whole.X_train)} training samples with the same recipe …", flush=True)
             model, final_history = train_on_task(model_spec, whole, recipe, verbose=False, **train)
-            test_outputs = split_outputs(model, task.X_test)  # scored, and drawn as the figures' predictions
-            figures.send(model, model.criterion.predict(test_outputs))
-            run = _record(task, whole, recipe, weight_decay, monitored, history, final_history, model, test_outputs)
+            with limit_for(threads, model.params, SCORING_ROWS):  # the painter keeps a CPU busy: threads chosen
+                test_outputs = split_outputs(model, task.X_test)  # scored, and drawn as the figures' predictions
+                figures.send(model, model.criterion.predict(test_outputs))
+                run = _record(task, whole, recipe, weight_decay, monitored, history, final_history, model,
+                              test_outputs)
             if report is not None:
                 report(run)
             persistence.save(model, folder / MODEL_FILE)
@@ -209,31 +212,27 @@ def draw_history(task, history, out, monitored):
     return [path]
 
 
-def draw_test_figures(task, history, out, monitored, model, predictions):
-    """The final model's figures on the test split; returns their paths. predictions: for ``task.X_test``."""
+def test_figures(task, history, out, monitored, model, predictions):
+    """The final model's figures on the test split, to draw: [(path, draw(path))]. predictions: for ``task.X_test``."""
     from scratch import plots
 
-    paths = []
-
-    def path(name):
-        paths.append(Path(out) / name)
-        return paths[-1]
-
+    out = Path(out)
     if task.kind == "regression":
-        plots.plot_regression(model, task.X_test, task.y_test, feature_names=task.feature_names,
-                              target_name=task.target_name, path=path("fit.png"))
-        return paths
+        return [(out / "fit.png", lambda path: plots.plot_regression(
+            model, task.X_test, task.y_test, feature_names=task.feature_names, target_name=task.target_name,
+            path=path))]
     y_test = task.y_test.astype(np.int64)
-    plots.plot_confusion_matrix(y_test, predictions, task.class_names, title="Confusion matrix, test split",
-                                path=path("confusion.png"))
+    jobs = [(out / "confusion.png", lambda path: plots.plot_confusion_matrix(
+        y_test, predictions, task.class_names, title="Confusion matrix, test split", path=path))]
     if task.image_shape is not None:
-        plots.show_grid(task.X_test[:40], y_test[:40], predictions=predictions[:40], class_names=task.class_names,
-                        title="Test images: predicted label (red: wrong, true label in brackets)",
-                        path=path("predictions.png"))
+        jobs.append((out / "predictions.png", lambda path: plots.show_grid(
+            task.X_test[:40], y_test[:40], predictions=predictions[:40], class_names=task.class_names,
+            title="Test images: predicted label (red: wrong, true label in brackets)", path=path)))
         if task.kind == "multiclass" and "W" in model.params:
-            plots.plot_weight_templates(model.params["W"], task.class_names, image_shape=task.image_shape,
-                                        path=path("weights.png"))
+            jobs.append((out / "weights.png", lambda path: plots.plot_weight_templates(
+                model.params["W"], task.class_names, image_shape=task.image_shape, path=path)))
     elif task.kind == "binary" and task.n_features == 2:
-        plots.plot_decision_boundary(model, task.X_test, y_test, feature_names=task.feature_names,
-                                     class_names=task.class_names, path=path("boundary.png"))
-    return paths
+        jobs.append((out / "boundary.png", lambda path: plots.plot_decision_boundary(
+            model, task.X_test, y_test, feature_names=task.feature_names, class_names=task.class_names,
+            path=path)))
+    return jobs

@@ -63,9 +63,9 @@ class Task:
         return int(np.prod(self.X_train.shape[1:]))
 
     def whole_training_split(self):
-        """This task with its validation rows returned to the training split: what the final model is refitted on."""
-        X = np.concatenate([self.X_train, self.X_val])
-        y = np.concatenate([np.asarray(self.y_train), np.asarray(self.y_val)])
+        """This task with its validation rows returned to the training split (after its training rows):
+        what the final model is refitted on."""
+        X, y = _rejoined(self.X_train, self.X_val), _rejoined(np.asarray(self.y_train), np.asarray(self.y_val))
         return replace(self, X_train=X, y_train=y, X_val=None, y_val=None)
 
     @property
@@ -171,10 +171,27 @@ def _split(n, fraction, rng, name):
 
 
 def _hold_out_validation(task, fraction, rng):
-    """Move a seeded ``fraction`` of the training rows into the validation split."""
+    """Move a seeded ``fraction`` of the training rows into the validation split: both are gathered
+    into one array, training rows first, so ``whole_training_split`` rejoins them without a copy."""
     train, val = _split(len(task.X_train), fraction, rng, "validation_fraction")
-    X, y = task.X_train, np.asarray(task.y_train)
-    task.X_train, task.y_train, task.X_val, task.y_val = X[train], y[train], X[val], y[val]
+    rows = np.concatenate([train, val])
+    X, y = task.X_train[rows], np.asarray(task.y_train)[rows]
+    task.X_train, task.y_train, task.X_val, task.y_val = X[:len(train)], y[:len(train)], X[len(train):], y[len(train):]
+
+
+def _rejoined(first, second):
+    """np.concatenate([first, second]): the array they were sliced from when ``second`` follows ``first``
+    in it (as ``_hold_out_validation`` leaves them), else a copy."""
+    whole = first.base
+    if (isinstance(whole, np.ndarray) and second.base is whole and whole.flags.c_contiguous
+            and first.flags.c_contiguous and len(first) + len(second) == len(whole)
+            and _address(first) == _address(whole) and _address(second) == _address(first) + first.nbytes):
+        return whole
+    return np.concatenate([first, second])
+
+
+def _address(array):
+    return array.__array_interface__["data"][0]
 
 
 def _as_binary(task, positive_class):
