@@ -1,15 +1,17 @@
-"""A run's figures drawn beside its training: a second process imports matplotlib and draws the
-history while the final model is refitted, then the test figures once the model is sent to it,
-each in a process of its own forked from it (drawing is CPU-bound: two CPUs draw two at once).
+"""A run's figures drawn beside its training: a second process, forked before the data loads,
+imports matplotlib while the model trains, draws the history while the final model is refitted,
+then the test figures once that model is sent to it, each in a process of its own forked from it
+(drawing is CPU-bound: two CPUs draw two at once).
 
 On two or more available CPUs this takes matplotlib's import (≈ 1 s), the history figure and half
-of the test figures off the wall time of ``scratch train``; with one CPU (or no ``fork``) the same
-functions draw in this process after training. Either way the figures land in the run's folder
-before it is moved into place, and an error in drawing (a full disk, Ctrl-C) is raised here, in
-the command.
+of the test figures off the wall time of ``scratch train``; forked early, the painter shares
+little of this process's memory, so this process's writes copy no pages of it. With one CPU (or no
+``fork``) the same functions draw in this process. Either way the figures land in the run's
+folder before it is moved into place, and an error in drawing (a full disk, Ctrl-C) is raised
+here, in the command.
 
-draw_history(*args) draws and returns [path]; test_figures(*args, model, predictions) returns the
-figures still to draw as [(path, draw)], ``draw(path)`` writing one.
+warm_up() prepares (imports); draw_history(*args) draws and returns [path]; test_figures(*args,
+model, predictions) returns the figures still to draw as [(path, draw)], ``draw(path)`` writing one.
 """
 
 import multiprocessing
@@ -17,19 +19,21 @@ import multiprocessing
 from scratch.threads import available_cpus
 
 
-def painter(draw_history, test_figures, *args):
-    """A painter drawing ``draw_history(*args)`` now and ``test_figures(*args, model, predictions)`` once
-    ``send`` gives it the final model; ``paths()`` waits for them. A second process when it can run
-    beside this one (drawing while this one scores and saves), else this process (in ``paths()``)."""
+def painter(warm_up, draw_history, test_figures):
+    """A painter: ``start(*args)`` draws the history, ``send(model, predictions)`` the test figures,
+    ``paths()`` waits for them, ``close()`` ends it. A second process when it can run beside this one
+    (it warms up and draws while this one trains, scores and saves), else this process."""
     if available_cpus() >= 2 and "fork" in multiprocessing.get_all_start_methods():
-        return _ProcessPainter(draw_history, test_figures, args)
-    return _InlinePainter(draw_history, test_figures, args)
+        return _ProcessPainter(warm_up, draw_history, test_figures)
+    return _InlinePainter(draw_history, test_figures)
 
 
 class _InlinePainter:
-    def __init__(self, draw_history, test_figures, args):
-        self.test_figures, self.args = test_figures, args
-        self.drawn = draw_history(*args)
+    def __init__(self, draw_history, test_figures):
+        self.draw_history, self.test_figures = draw_history, test_figures
+
+    def start(self, *args):
+        self.args, self.drawn = args, self.draw_history(*args)
 
     def send(self, model, predictions):
         self.final = (model, predictions)
@@ -91,13 +95,20 @@ def _reporting(connection, target, args):
 
 
 class _ProcessPainter:
-    def __init__(self, draw_history, test_figures, args):
-        self.child = _Forked(_paint, draw_history, test_figures, args)
+    def __init__(self, warm_up, draw_history, test_figures):
+        self.child = _Forked(_paint, warm_up, draw_history, test_figures)
+
+    def start(self, *args):
+        """The history figure's arguments (pickled: keep them small), drawn while this process goes on."""
+        self._send(args)
 
     def send(self, model, predictions):
         """The final model to the child, which draws the test figures while this process goes on."""
+        self._send((model, predictions))
+
+    def _send(self, message):
         try:
-            self.child.connection.send((model, predictions))
+            self.child.connection.send(message)
         except OSError:  # the child has stopped already: its report waits in the pipe
             pass
 
@@ -109,9 +120,11 @@ class _ProcessPainter:
         self.child.close()
 
 
-def _paint(connection, draw_history, test_figures, args):
-    """In the child: the history now; once the model arrives, the first test figure here and each other
-    in a process of its own. Returns every path, the history's first."""
+def _paint(connection, warm_up, draw_history, test_figures):
+    """In the child: warm up; the history once its arguments arrive; once the model arrives, the first
+    test figure here and each other in a process of its own. Returns every path, the history's first."""
+    warm_up()
+    args = connection.recv()
     paths = draw_history(*args)
     model, predictions = connection.recv()
     jobs = test_figures(*args, model, predictions)

@@ -13,6 +13,7 @@ with the same recipe and seed; the test split is scored once, with the final mod
 """
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ from scratch.optim import SGD, CosineAnnealingLR
 from scratch.threads import limit_for
 from scratch.training import fit
 
-SCORING_ROWS = 8192  # samples per forward pass when a split is scored: a batch's memory, not the split's
+SCORING_ROWS = 2048  # samples per forward pass when a split is scored: a batch's memory, not the split's
 SPLITS = {
     "train": "the whole training split: the final model is refitted on it with the recipe chosen on validation",
     "validation": "held out of the training split (seeded) for the monitored run, scored after every epoch: "
@@ -48,14 +49,15 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
     metrics known) before the figures are drawn, e.g. to print the results without waiting for them.
     """
     out = check_out(out, overwrite)
-    task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed,
-                     classes=classes)
     recipe = recipe_for(model_spec, data, overrides)
-    train = dict(weight_decay=weight_decay, seed=seed, threads=threads)
-    monitored, history = train_on_task(model_spec, task, recipe, verbose=verbose, **train)
-    with run_folder(out, overwrite) as folder:
-        figures = painter(draw_history, test_figures, task, history, folder, monitored)
-        try:  # the history figure is drawn (beside, on two CPUs) while the final model is refitted
+    figures = painter(_import_plots, draw_history, test_figures)  # before the data: it imports matplotlib meanwhile
+    try:
+        task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed,
+                         classes=classes)
+        train = dict(weight_decay=weight_decay, seed=seed, threads=threads)
+        monitored, history = train_on_task(model_spec, task, recipe, verbose=verbose, **train)
+        with run_folder(out, overwrite) as folder:
+            figures.start(_for_figures(task), history, folder, monitored)  # the history, drawn during the refit
             whole = task.whole_training_split()
             if verbose:
                 print(f"refitting on all {len(whole.X_train)} training samples with the same recipe …", flush=True)
@@ -71,9 +73,9 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
             if verbose:
                 print(f"drawing the figures into {out} …", flush=True)
             run["figures"] = [path.name for path in figures.paths()]
-        finally:
-            figures.close()
-        write_atomically(folder / RUN_FILE, lambda file: file.write(json.dumps(run, indent=2).encode()))
+            write_atomically(folder / RUN_FILE, lambda file: file.write(json.dumps(run, indent=2).encode()))
+    finally:
+        figures.close()
     return run
 
 
@@ -201,6 +203,18 @@ def _label(task, value):
 
 
 # ---- figures -------------------------------------------------------------------------------
+def _import_plots():
+    """matplotlib's import (≈ 1 s), done by the painter while the data loads and the model trains."""
+    from scratch import plots  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401  (what savefig draws with)
+
+
+def _for_figures(task):
+    """The task as the figures read it (test split, validation size, names): without its training rows,
+    which a painter in another process would otherwise be sent."""
+    return replace(task, X_train=task.X_train[:1], y_train=task.y_train[:1])
+
+
 def draw_history(task, history, out, monitored):
     """[history.png]: the monitored run's loss and validation score per epoch."""
     from scratch import plots  # matplotlib is imported here, once there is something to draw
