@@ -15,6 +15,7 @@ not reproduced), 2 for a usage error and 130 for an interrupt (Ctrl-C).
 
 import argparse
 import math
+import os
 import sys
 
 from scratch._files import FileContentError
@@ -36,8 +37,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"scratch: error: {message} (see '{self.prog} --help')\n")
 
 
+# NumPy asks the kernel for 2 MB pages (madvise) for every array of ≥ 4 MB. On the 2-vCPU virtual machines
+# scratch is measured on, filling such an array took 6 × as long (100 MB: 0.26 s against 0.045 s) and
+# `scratch train softmax --data mnist` lost ≈ 0.2 s to it (benchmarks/end_to_end.py measures both), so the
+# command asks for ordinary pages unless the user set NumPy's variable. Python code importing scratch is
+# left with NumPy's default.
+HUGEPAGE_VARIABLE = "NUMPY_MADVISE_HUGEPAGE"
+
+
 def main(argv=None):
     """Entry point of the console script; returns the exit status (no traceback for user errors)."""
+    if "numpy" not in sys.modules:  # read once, when NumPy is imported
+        os.environ.setdefault(HUGEPAGE_VARIABLE, "0")
     try:
         with outliving_stdout():  # `scratch train … | head -1` still trains and saves its run
             args = build_parser().parse_args(argv)
