@@ -167,10 +167,11 @@ def speed_row(runners, batch_size, timed_epochs, test=None):
     if test is None:
         return row
     row.update({f"{r.name}_acc": accuracy[r.name][-1] for r in runners})
-    if len(runners) == 2:
+    by_name = {r.name: r for r in runners}
+    if {"scratch", "torch"} <= set(by_name):
         row["scratch/torch"] = row["scratch_s"] / row["torch_s"]
         row["max_acc_diff"] = max(abs(a - b) for a, b in zip(accuracy["scratch"], accuracy["torch"]))
-        row["max_W_diff"] = max_weight_difference(*runners)
+        row["max_W_diff"] = max_weight_difference(by_name["scratch"], by_name["torch"])
     return row
 
 

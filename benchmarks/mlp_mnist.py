@@ -23,14 +23,14 @@ TIMED_EPOCHS = 5  # epochs whose seconds give the median (after one warm-up epoc
 LR = 0.1  # plain SGD in the speed table
 RECIPE = recipe_for(SPEC, "mnist")  # time to accuracy: `scratch train dense:128,relu,dense --data mnist`'s
 THRESHOLDS = (0.97, 0.975)  # test accuracies to reach (A, B)
-GOAL = 0.8  # issue 16: scratch ≤ 0.8 × PyTorch's seconds per epoch at batch 64 and 256
+GOAL = 0.6  # issue 24: scratch ≤ 0.6 × PyTorch's seconds per epoch at batch 64 and 256 (issue 16 asked ≤ 0.8)
 SIZES = {"n_train": None, "n_test": None, "timed_epochs": TIMED_EPOCHS, "recipe_epochs": None,
          "batch_sizes": BATCH_SIZES}
 QUICK = {"n_train": 2000, "n_test": 500, "timed_epochs": 1, "recipe_epochs": 2, "batch_sizes": (64, 256)}
 
 
 def goals(speed, reach):
-    """Issue 16's claims as rows: goal, measured ratio, met (this run's numbers)."""
+    """Issues 16 and 24's claims as rows: goal, measured ratio, met (this run's numbers)."""
     rows = []
     for batch in (64, 256):
         ratio = [r["scratch/torch"] for r in speed if r["batch"] == batch and "scratch/torch" in r]

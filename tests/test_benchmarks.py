@@ -66,7 +66,9 @@ def test_softmax_mnist_scratch_and_torch_train_identically(bench, tmp_path, mnis
     assert row["max_W_diff"] < 1e-4
     assert row["scratch/torch"] > 0
     goals = {g["goal"]: g for g in result["tables"]["goals"]}
-    assert goals["scratch ≤ 0.5 × torch s/epoch at batch 64"]["measured"] == row["scratch/torch"]
+    assert goals["scratch ≤ 0.5 × torch s/epoch at batch 64 (worst of 1)"]["measured"] == row["scratch/torch"]
+    assert goals["scratch ≤ 1.25 × the hand-fused NumPy epoch at batch 64 (worst of 1)"]["measured"] == \
+        row["scratch_s"] / row["fused_s"]
     assert all(isinstance(g["met"], bool) for g in goals.values())
 
 
@@ -81,7 +83,7 @@ def test_mlp_mnist_quick_trains_the_same_network_in_both_and_states_its_goals(be
         assert row["max_acc_diff"] <= 0.002 and row["max_W_diff"] < 1e-4
     assert [row["system"] for row in result["tables"]["time to reach test accuracy"]] == ["scratch", "torch"]
     goals = [g["goal"] for g in result["tables"]["goals"]]
-    assert goals[:2] == ["MLP: scratch ≤ 0.8 × torch s/epoch at batch 64", "MLP: scratch ≤ 0.8 × torch s/epoch at batch 256"]
+    assert goals[:2] == ["MLP: scratch ≤ 0.6 × torch s/epoch at batch 64", "MLP: scratch ≤ 0.6 × torch s/epoch at batch 256"]
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")

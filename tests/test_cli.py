@@ -561,3 +561,16 @@ def test_the_package_exports_load_on_first_use_and_dir_lists_them():
     assert set(scratch.__all__) <= set(dir(scratch))
     with pytest.raises(AttributeError, match="no attribute 'SoftMaxRegression'"):
         scratch.SoftMaxRegression  # noqa: B018
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "0"), ("1", "1")])
+def test_the_command_asks_numpy_for_ordinary_pages_unless_the_user_chose(preset, expected):
+    """NUMPY_MADVISE_HUGEPAGE defaults to 0 in the command (before NumPy is imported); a user's value stands."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if preset is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = preset
+    code = ("import contextlib, io, os, scratch.cli as cli\n"
+            "with contextlib.redirect_stdout(io.StringIO()): cli.main(['--help'])\n"
+            "import numpy\nprint(os.environ['NUMPY_MADVISE_HUGEPAGE'])")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.split() == [expected], out.stderr
