@@ -24,7 +24,8 @@ import _sklearn
 from _systems import available_runners, epoch_orders, initial_model, speed_row, time_to_accuracy
 from scratch.cli.recipes import recipe_for
 from scratch.preprocessing import PIXEL_MAX, ScalePixels
-from scratch.threads import limit_blas, resolve_threads
+from scratch.blas import limit_blas
+from scratch.threads import resolve_threads
 
 DATASETS = ("mnist", "fashion-mnist")  # the lecture's two image sets, named as in `scratch train --data`
 BATCH_SIZES = (32, 64, 256, 1024)  # the speed table's rows

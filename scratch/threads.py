@@ -17,19 +17,24 @@ multiply-adds (the same MLP: 0.24 s against 0.32 s). So the count is chosen, not
               SAMPLE_SECONDS first when that is under SAMPLE_SECONDS or over STALE_SECONDS ago), then
               over each epoch (``ChosenThreads``)
 
-The count is applied with threadpoolctl when it is installed (``pip install scratch[threads]``),
-else through OpenBLAS's own ``*_set_num_threads*`` found in the library NumPy loaded (ctypes);
-with neither (another BLAS, no ctypes symbol) nothing is changed. The previous count returns after.
+What no counter shows — a host's other guests on a virtual machine's CPUs — the clock does: when
+that choice leaves more than one thread, each epoch of ≥ PROBE_SHARE × PROBE_STEPS steps times its
+first steps in blocks under one thread and under that count in turn, and runs the rest under the
+faster (``ChosenThreads.paced``); a shorter epoch keeps the last faster count of its product size.
+
+The count is applied by ``scratch.blas`` (threadpoolctl, else OpenBLAS through ctypes, else nothing);
+the previous count returns after.
 """
 
 import contextlib
-import ctypes
 import math
 import os
+import statistics
 import time
 from pathlib import Path
 
 from scratch._validation import check_number
+from scratch.blas import blas_setter, limit_blas
 
 # Interleaved in one process on a quiet 2-CPU AMD EPYC (benchmarks/threads.py): two threads were 0.97 × as
 # fast as one for softmax regression at batch 64 (5.0e5 multiply-adds), 1.05 × at 128, 1.2 × at 256 and
@@ -40,6 +45,9 @@ WORK_PER_THREAD = 2**18  # multiply-adds each thread gets at least: a second thr
 BUSY_FRACTION = 0.4  # the share of a CPU other processes must keep busy for it to count as taken
 SAMPLE_SECONDS = 0.05  # the shortest watch a count is chosen from (/proc/stat counts in 10 ms ticks)
 STALE_SECONDS = 10.0  # an older watch (an idle notebook) says little of now: the CPUs are watched afresh
+PROBE_BLOCK = 4  # steps in a row under one count while probing; the first, after the switch, is not timed
+PROBE_STEPS = 32  # steps of an epoch probed: blocks alternating between the counts, 16 steps each
+PROBE_SHARE = 4  # an epoch is probed when it has ≥ PROBE_SHARE × PROBE_STEPS steps (≤ ¼ of it probed)
 ENV_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")  # set: the user's choice stands
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -167,6 +175,7 @@ class CpuMeter:
 
 
 _METERS = []  # the process's one CpuMeter: each loop's first choice reads the CPUs since the last one's
+_FASTER = {}  # product work → the count the last probe of that size found faster
 
 
 def watched_meter(wait=True):
@@ -184,14 +193,16 @@ def watched_meter(wait=True):
 
 class ChosenThreads:
     """The BLAS threads of a training loop: chosen on entry (from ``watched_meter``) and again at each
-    ``update()`` (each epoch) from how busy other processes kept the CPUs since; the
-    count before returns on exit. A caller's ``threads`` or a thread variable in the environment stands,
-    and so does one thread for products too small to share: no load can change that, so nothing is watched."""
+    ``update()`` (each epoch) from how busy other processes kept the CPUs since, then timed against one
+    thread over each epoch's first steps (``paced``); the count before returns on exit. A caller's
+    ``threads`` or a thread variable in the environment stands, and so does one thread for products too
+    small to share: no load can change that, so nothing is watched."""
 
     def __init__(self, threads, params, rows):
         self.work, self.cpus, self.count = product_work(params, rows), available_cpus(), None
         quiet = choose_threads(self.work, self.cpus)  # the most threads any load leaves
         self.adaptive = threads is None and explicit_setting() is None and quiet > 1
+        self.free = 1  # the most threads the load leaves now (``update``)
         if not self.adaptive:  # the caller's, None (the environment's), or one thread
             self.count = resolve_threads(threads, params, rows, cpus=self.cpus)
 
@@ -207,12 +218,37 @@ class ChosenThreads:
         return self
 
     def update(self):
-        """Choose again from the CPUs other processes used since the last choice; set the count if it changed."""
+        """Choose again from the CPUs other processes used since the last choice (at most ``free``; the
+        faster of the last probe of this size when it fits); set the count if it changed."""
         if self.adaptive:
-            count = choose_threads(self.work, self.cpus, self.meter.others())
-            if count != self.count:
-                self._set(count)
-                self.count = count
+            self.free = choose_threads(self.work, self.cpus, self.meter.others())
+            self._use(min(self.free, _FASTER.get(self.work, self.free)))
+
+    def paced(self, batches, n_steps):
+        """``batches`` (an epoch of ``n_steps``), its first PROBE_STEPS timed in blocks under one thread and
+        under ``free`` in turn when both may run, the rest under the faster (median block time)."""
+        if not self.adaptive or self.free == 1 or n_steps < PROBE_SHARE * PROBE_STEPS:
+            return batches
+        return self._probed(iter(batches), (1, self.free))
+
+    def _probed(self, batches, counts):
+        seconds = {count: [] for count in counts}
+        for block in range(PROBE_STEPS // PROBE_BLOCK):
+            count = counts[block % len(counts)]
+            self._use(count)
+            for step, batch in zip(range(PROBE_BLOCK), batches):
+                if step == 1:
+                    start = time.perf_counter()
+                yield batch  # the caller's step runs here
+            seconds[count].append(time.perf_counter() - start)
+        _FASTER[self.work] = min(counts, key=lambda count: statistics.median(seconds[count]))
+        self._use(_FASTER[self.work])
+        yield from batches
+
+    def _use(self, count):
+        if count != self.count:
+            self._set(count)
+            self.count = count
 
     def __exit__(self, *exc):
         return self._stack.__exit__(*exc)
@@ -221,81 +257,3 @@ class ChosenThreads:
 def limit_for(threads, params, rows):
     """A context in which NumPy's BLAS uses the chosen threads (``ChosenThreads``); ``.update()`` chooses again."""
     return ChosenThreads(threads, params, rows)
-
-
-# ---- applying it -----------------------------------------------------------------------------------
-@contextlib.contextmanager
-def limit_blas(n):
-    """Within the block, BLAS products use ``n`` threads (None: unchanged); the previous count returns after."""
-    if n is None:
-        yield
-        return
-    with blas_setter() as set_threads:
-        set_threads(n)
-        yield
-
-
-@contextlib.contextmanager
-def blas_setter():
-    """A function that sets the BLAS thread count (threadpoolctl, else OpenBLAS through ctypes, else
-    nothing); the count before returns on exit."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        functions = openblas_thread_functions()
-        if functions is None:  # another BLAS (MKL, Accelerate) or no OpenBLAS symbol: left as it is
-            yield lambda n: None
-            return
-        get, set_ = functions
-        previous = get()
-        try:
-            yield set_
-        finally:
-            set_(previous)
-        return
-    controller, limiters = ThreadpoolController(), []
-    try:
-        yield lambda n: limiters.append(controller.limit(limits=n, user_api="blas"))
-    finally:
-        if limiters:
-            limiters[0].restore_original_limits()  # the first one holds the counts from before
-
-
-_SYMBOL_PREFIXES = ("openblas", "scipy_openblas")  # plain OpenBLAS; the scipy-openblas NumPy's wheels ship
-_SYMBOL_SUFFIXES = ("", "64_", "_64")  # OpenBLAS's 64-bit-integer builds rename their symbols
-
-
-def openblas_thread_functions(paths=None):
-    """(get_num_threads, set_num_threads) of the OpenBLAS NumPy loaded, through ctypes, or None.
-
-    paths: candidate library files; None looks for "openblas" in this process's memory maps
-    (Linux) and in NumPy's bundled-library folders (numpy.libs, numpy/.dylibs).
-    """
-    for path in openblas_paths() if paths is None else paths:
-        try:
-            library = ctypes.CDLL(str(path))  # already loaded: the same handle, no second copy
-        except OSError:
-            continue
-        for prefix in _SYMBOL_PREFIXES:
-            for suffix in _SYMBOL_SUFFIXES:
-                get = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
-                set_ = getattr(library, f"{prefix}_set_num_threads{suffix}", None)
-                if get is not None and set_ is not None:
-                    get.restype, set_.argtypes, set_.restype = ctypes.c_int, [ctypes.c_int], None
-                    return get, set_
-    return None
-
-
-def openblas_paths():
-    """Files of OpenBLAS libraries: the one NumPy bundles first (its products are the ones to limit;
-    SciPy may load a copy of its own), then those this process has loaded."""
-    import numpy
-
-    here = Path(numpy.__file__).parent
-    found = [str(p) for folder in (here.parent / "numpy.libs", here / ".dylibs") for p in sorted(folder.glob("*openblas*"))]
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/maps").read_text().splitlines():
-            path = line.split(maxsplit=5)[-1] if line.count(" ") >= 5 else ""
-            if "openblas" in Path(path).name.lower() and path not in found:
-                found.append(path)
-    return found

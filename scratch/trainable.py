@@ -23,7 +23,8 @@ class Trainable(Protocol):
     prepare(X)    raw samples (N, …) → model input (N, D)
     check_target(y)  the targets, checked once before any step
     loss_grad(X, y, sample_weight=None) → (loss, grads keyed like params)
-    loss(X, y), score(X, y) → float
+    loss(X, y), score(X, y) → float: criterion(forward(X), y) and the criterion's score of its predictions
+    forward(X)    the outputs the criterion reads (logits, or predictions for a regression loss)
 
     Optional: ``_loss_grad_prepared(x, y, w)``, loss_grad without its checks, which fit calls per batch
     once it has checked all of X, y and w (``checked_data_path``).
@@ -43,6 +44,8 @@ class Trainable(Protocol):
 
     def score(self, X, y): ...
 
+    def forward(self, X): ...
+
 
 def check_training_data(model, X, y, sample_weight=None):
     """(X, y, w): X (N, …) numeric and finite, flattened to (N, D); y: N targets the model
@@ -50,7 +53,7 @@ def check_training_data(model, X, y, sample_weight=None):
     if not isinstance(model, Trainable):
         raise TypeError(
             f"model must be a scratch model or nn.Network (params, criterion, prepare, check_target, loss_grad, "
-            f"loss, score); got {type(model).__name__}."
+            f"loss, score, forward); got {type(model).__name__}."
         )
     X = check_array(X, "X", ndim=(2, 3, 4), dtype="any", finite=False)
     y = check_array(y, "y", dtype="any", finite=False)

@@ -81,8 +81,9 @@ class _Batches:
 
 # ---- checks, once, before the first update -------------------------------------------------
 def _check_validation_data(model, validation_data):
-    """(model′, X_val′, y_val): X_val prepared once (``prepared_once``: each epoch's loss and score then
-    skip the transform), checked through the model's own path (prepare, then targets by its loss)."""
+    """(model′, X_val′, y_val′): X_val prepared once (``prepared_once``: each epoch's metrics then skip the
+    transform), checked through the model's own path (prepare, then targets by its loss); y_val′ the
+    targets as the model's ``check_target`` gives them, checked once."""
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         raise TypeError(f"validation_data must be a pair (X_val, y_val); got {type(validation_data).__name__}.")
     X_val, y_val = validation_data
@@ -91,7 +92,14 @@ def _check_validation_data(model, validation_data):
         val_model.loss(X_val, y_val)
     except (ValueError, TypeError) as error:
         raise type(error)(f"validation_data: {error}") from None
-    return val_model, X_val, y_val
+    return val_model, X_val, val_model.check_target(y_val)
+
+
+def _validation_metrics(model, X_val, y_val):
+    """(loss, score) of ``model.loss`` and ``model.score`` from one forward pass: the criterion reads both
+    off the outputs. X_val prepared, y_val checked (``_check_validation_data``)."""
+    outputs, criterion = model.forward(X_val), model.criterion
+    return float(criterion(outputs, y_val)), float(criterion.score(y_val, criterion.predict(outputs)))
 
 
 def _make_optimizer(model, lr, optimizer):
@@ -187,7 +195,8 @@ def fit(
             order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
             start = time.perf_counter()
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below instead
-                train_loss = _run_epoch(model, loss_grad_prepared, optimizer, batches(order, n_steps), epoch)
+                train_loss = _run_epoch(model, loss_grad_prepared, optimizer,
+                                        blas.paced(batches(order, n_steps), n_steps), epoch)
             history.seconds.append(time.perf_counter() - start)
             history.threads.append(blas.count)
             history.train_loss.append(train_loss)
@@ -195,8 +204,9 @@ def fit(
             if scheduler is not None:
                 scheduler.step()
             if validation_data is not None:
-                history.val_loss.append(float(val_model.loss(X_val, y_val)))
-                history.val_score.append(float(val_model.score(X_val, y_val)))
+                val_loss, val_score = _validation_metrics(val_model, X_val, y_val)
+                history.val_loss.append(val_loss)
+                history.val_score.append(val_score)
             if verbose and _reports(epoch, epochs):
                 print(_progress_line(history, epoch, epochs, model), flush=True)
     return history

@@ -1,12 +1,12 @@
 """Data loaders: real MNIST/Fashion-MNIST (skipped when absent), search, checksums, cache, tables, synthetic."""
 
-import os
-import re
-
 import dataclasses
 import hashlib
 import importlib.resources
 import inspect
+import json
+import os
+import re
 import tarfile
 from pathlib import Path
 
@@ -217,6 +217,8 @@ CORRUPTIONS = {
     "not .npy": lambda: (cache_folder() / f"{IDX_FILES[2]}.npy").write_bytes(b"garbage"),
     "missing": lambda: os.remove(cache_folder() / f"{IDX_FILES[0]}.npy"),
     "signature of other files": lambda: (cache_folder() / "source.json").write_text("{}"),
+    "no checksums recorded": lambda: (cache_folder() / "source.json").write_text(
+        json.dumps(json.loads((cache_folder() / "source.json").read_text())["source"])),
 }
 
 

@@ -7,14 +7,14 @@ import sys
 import numpy as np
 import pytest
 
-from scratch import threads
+from scratch import blas, threads
 from scratch.cli.tasks import parse_sequential
 from scratch.models import SoftmaxRegression
 from scratch.nn import CrossEntropyLoss, Network
 from scratch.preprocessing import ScalePixels
 from scratch.training import fit, fit_lbfgs
 
-OPENBLAS = threads.openblas_thread_functions()
+OPENBLAS = blas.openblas_thread_functions()
 needs_openblas = pytest.mark.skipif(OPENBLAS is None, reason="NumPy's BLAS is not an OpenBLAS found through ctypes")
 
 
@@ -152,6 +152,37 @@ def test_a_loop_chooses_again_when_a_neighbour_starts(monkeypatch, no_thread_var
     assert counts == [2, 1, 2]
 
 
+@pytest.mark.parametrize("faster", [1, 2])
+def test_an_epoch_times_one_thread_against_the_free_count_and_runs_on_the_faster(monkeypatch, no_thread_variables,
+                                                                                   faster):
+    """What no counter shows (a host's other guests on a VM's CPUs) the clock does: a fake one here."""
+    counts, clock = [], [0.0]
+    monkeypatch.setattr(threads, "_FASTER", {})
+    monkeypatch.setattr(threads, "SAMPLE_SECONDS", 0)
+    monkeypatch.setattr(threads.CpuMeter, "others", lambda self: 0.0)
+    monkeypatch.setattr(threads, "blas_setter", lambda: contextlib.nullcontext(counts.append))
+    monkeypatch.setattr(threads, "available_cpus", lambda: 2)
+    monkeypatch.setattr(threads.time, "perf_counter", lambda: clock[0])
+    step_seconds = {faster: 1.0, 3 - faster: 1.5}
+    params, n = {"W": np.zeros((784, 128))}, threads.PROBE_SHARE * threads.PROBE_STEPS
+    with threads.limit_for(None, params, 64) as blas:
+        seen = []
+        for batch in blas.paced(range(n), n):
+            seen.append((batch, blas.count))
+            clock[0] += step_seconds[blas.count]
+    assert [batch for batch, _ in seen] == list(range(n))  # every batch once, in order
+    probe = threads.PROBE_STEPS
+    assert {count for _, count in seen[:probe]} == {1, 2} and {count for _, count in seen[probe:]} == {faster}
+    assert threads._FASTER == {64 * 784 * 128: faster}
+    with threads.limit_for(None, params, 64) as blas:  # the next loop of this size starts on the faster count
+        assert blas.count == faster
+        assert list(blas.paced(range(5), 5)) == list(range(5)) and blas.count == faster  # too short to probe
+    with threads.limit_for(None, params, 64) as blas:
+        monkeypatch.setattr(threads.CpuMeter, "others", lambda self: 1.0)  # a busy neighbour: one thread, no probe
+        blas.update()
+        assert blas.paced(range(n), n) == range(n) and blas.count == 1
+
+
 def test_an_explicit_argument_wins_then_the_environment_then_the_choice():
     params = SoftmaxRegression(784, 10).params
     environ = {"OMP_NUM_THREADS": "2"}
@@ -179,22 +210,22 @@ def test_limit_blas_sets_the_count_inside_and_restores_it_after(monkeypatch, wit
         monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # `import threadpoolctl` now raises ImportError
     get, set_ = OPENBLAS
     set_(2)
-    with threads.limit_blas(1):
+    with blas.limit_blas(1):
         assert get() == 1
     assert get() == 2
-    with threads.limit_blas(None):
+    with blas.limit_blas(None):
         assert get() == 2
 
 
 def test_without_threadpoolctl_or_an_openblas_symbol_nothing_is_changed(monkeypatch):
     monkeypatch.setitem(sys.modules, "threadpoolctl", None)
-    monkeypatch.setattr(threads, "openblas_thread_functions", lambda paths=None: None)
+    monkeypatch.setattr(blas, "openblas_thread_functions", lambda paths=None: None)
     ran = []
-    with threads.limit_blas(1):
+    with blas.limit_blas(1):
         ran.append(True)
     assert ran == [True]
     monkeypatch.undo()
-    assert threads.openblas_thread_functions(paths=["/nonexistent/libopenblas.so"]) is None
+    assert blas.openblas_thread_functions(paths=["/nonexistent/libopenblas.so"]) is None
 
 
 # ---- fit and fit_lbfgs apply it around their loops -------------------------------------------------------

@@ -161,6 +161,23 @@ def test_history_records_each_epoch_the_scheduler_steps_and_verbose_prints_one_l
     assert len(lines) == 2 and lines[0].startswith("epoch 1/2  train loss") and "val accuracy" in lines[0]
 
 
+def _validation_cases():
+    X, y = binary_data()
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (60, 36), dtype=np.uint8), np.arange(60) % 3
+    net = Network(Sequential(Linear(36, 8, seed=0), ReLU(), Linear(8, 3, seed=1)), CrossEntropyLoss())
+    return [(LinearRegression(2), X, X @ [1.5, -2.0] + 0.3), (LogisticRegression(2), X, y),
+            (SoftmaxRegression(36, 3), images, labels), (net, images, labels)]
+
+
+@pytest.mark.parametrize("model, X, y", _validation_cases(), ids=["linear", "logistic", "softmax", "network"])
+def test_each_epochs_validation_loss_and_score_are_the_models_own(model, X, y):
+    """One forward pass gives both (the criterion reads them off the outputs): model.loss and model.score's values."""
+    history = fit(model, X, y, epochs=2, batch_size=16, lr=0.05, seed=0, validation_data=(X[:30], y[:30]))
+    assert history.val_loss[-1] == model.loss(X[:30], y[:30])
+    assert history.val_score[-1] == model.score(X[:30], y[:30])
+
+
 def test_lr_zero_is_allowed_as_in_pytorch_and_changes_nothing():
     X, y = regression_data()
     model = LinearRegression(3)
