@@ -39,7 +39,9 @@ from scratch.blas import blas_setter, limit_blas
 # Interleaved in one process on a quiet 2-CPU AMD EPYC (benchmarks/threads.py): two threads were 0.97 × as
 # fast as one for softmax regression at batch 64 (5.0e5 multiply-adds), 1.05 × at 128, 1.2 × at 256 and
 # 1.4–1.5 × for the MLP (6.4e6 at batch 64); beside one busy process two threads were 1.5–3.7 × slower.
-WORK_PER_THREAD = 2**18  # multiply-adds each thread gets at least: a second thread from 5.2e5 on
+# Quiet, one thread and two were within noise of each other at 5.0e5–1.0e6 multiply-adds (softmax
+# regression at batch 64–128), the faster of them changing from run to run: the clock chooses there.
+WORK_PER_THREAD = 2**17  # multiply-adds each thread gets at least: a second thread, timed, from 2.6e5 on
 # Watched over whole epochs beside nothing, others read ≤ 0.2; beside one busy process 0.9–1.1 with one
 # thread of ours and 0.5–0.8 with two (the three threads share two CPUs).
 BUSY_FRACTION = 0.4  # the share of a CPU other processes must keep busy for it to count as taken

@@ -82,8 +82,9 @@ def test_product_work_is_rows_times_the_largest_weight_matrix():
 
 def test_two_threads_on_two_quiet_cpus_for_products_of_two_units_and_one_beside_a_busy_process():
     softmax_64, softmax_128, mlp_64 = 64 * 7840, 128 * 7840, 64 * 784 * 128  # the lecture's recipes' products
-    assert threads.choose_threads(softmax_64, cpus=2) == 1  # just below 2 × WORK_PER_THREAD: one thread was faster
-    assert threads.choose_threads(softmax_128, cpus=2) == threads.choose_threads(mlp_64, cpus=2) == 2
+    assert threads.choose_threads(32 * 7840, cpus=2) == 1  # softmax at batch 32: too small to share
+    assert threads.choose_threads(softmax_64, cpus=2) == threads.choose_threads(softmax_128, cpus=2) == 2  # timed
+    assert threads.choose_threads(mlp_64, cpus=2) == 2
     assert threads.choose_threads(2 * threads.WORK_PER_THREAD - 1, cpus=2) == 1
     assert threads.choose_threads(2 * threads.WORK_PER_THREAD, cpus=2) == 2
     assert threads.choose_threads(10**12, cpus=2) == 2  # never more than the CPUs available
@@ -186,11 +187,11 @@ def test_an_epoch_times_one_thread_against_the_free_count_and_runs_on_the_faster
 def test_an_explicit_argument_wins_then_the_environment_then_the_choice():
     params = SoftmaxRegression(784, 10).params
     environ = {"OMP_NUM_THREADS": "2"}
-    assert threads.resolve_threads(2, params, 64, environ={}, cpus=2) == 2  # the argument, over the choice (1)
-    assert threads.resolve_threads(1, params, 64, environ=environ, cpus=2) == 1  # the argument, over the environment
-    assert threads.resolve_threads(None, params, 64, environ=environ, cpus=2) is None  # the environment's stands
-    assert threads.resolve_threads(None, params, 64, environ={"MKL_NUM_THREADS": " "}, cpus=2) == 1  # blank: unset
-    assert threads.resolve_threads(None, params, 64, environ={}, cpus=2) == 1
+    assert threads.resolve_threads(2, params, 32, environ={}, cpus=2) == 2  # the argument, over the choice (1)
+    assert threads.resolve_threads(1, params, 32, environ=environ, cpus=2) == 1  # the argument, over the environment
+    assert threads.resolve_threads(None, params, 32, environ=environ, cpus=2) is None  # the environment's stands
+    assert threads.resolve_threads(None, params, 32, environ={"MKL_NUM_THREADS": " "}, cpus=2) == 1  # blank: unset
+    assert threads.resolve_threads(None, params, 32, environ={}, cpus=2) == 1
     assert threads.explicit_setting({"MKL_NUM_THREADS": "4"}) == ("MKL_NUM_THREADS", "4")
 
 

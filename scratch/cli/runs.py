@@ -28,7 +28,7 @@ from scratch.cli.run_folder import MODEL_FILE, RUN_FILE, check_out, run_folder
 from scratch.cli.samples import read_samples
 from scratch.cli.tasks import build_model, load_task
 from scratch.optim import SGD, CosineAnnealingLR
-from scratch.threads import limit_for
+from scratch.threads import limit_for, watched_meter
 from scratch.training import fit
 
 SCORING_ROWS = 2048  # samples per forward pass when a split is scored: a batch's memory, not the split's
@@ -50,6 +50,7 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
     """
     out = check_out(out, overwrite)
     recipe = recipe_for(model_spec, data, overrides)
+    watched_meter(wait=False)  # the CPUs are watched from here: training chooses its threads without waiting
     figures = painter(_import_plots, draw_history, test_figures)  # before the data: it imports matplotlib meanwhile
     try:
         task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed,
