@@ -1,7 +1,7 @@
 """A run's figures drawn beside its training: a second process, forked before the data loads,
 imports matplotlib while the model trains, draws the history while the final model is refitted,
-then the test figures once that model is sent to it, each in a process of its own forked from it
-(drawing is CPU-bound: two CPUs draw two at once).
+then the test figures once that model is sent to it, in two processes (drawing is CPU-bound: two
+CPUs draw two figures at once).
 
 On two or more available CPUs this takes matplotlib's import (≈ 1 s), the history figure and half
 of the test figures off the wall time of ``scratch train``; forked early, the painter shares
@@ -122,15 +122,16 @@ class _ProcessPainter:
 
 def _paint(connection, warm_up, draw_history, test_figures):
     """In the child: warm up; the history once its arguments arrive; once the model arrives, the first
-    test figure here and each other in a process of its own. Returns every path, the history's first."""
+    test figure (the confusion matrix, the costliest) here and the others in a process forked for them.
+    Returns every path, the history's first."""
     warm_up()
     args = connection.recv()
     paths = draw_history(*args)
     model, predictions = connection.recv()
     jobs = test_figures(*args, model, predictions)
-    beside = [_Forked(_draw_forked, job) for job in jobs[1:]]
+    beside = [_Forked(_draw_all, jobs[1:])] if len(jobs) > 1 else []
     try:
-        return paths + [_draw(job) for job in jobs[:1]] + [child.result() for child in beside]
+        return paths + _draw_all(None, jobs[:1]) + [path for child in beside for path in child.result()]
     finally:
         for child in beside:
             child.close()
@@ -143,5 +144,6 @@ def _draw(job):
     return path
 
 
-def _draw_forked(connection, job):
-    return _draw(job)
+def _draw_all(connection, jobs):
+    """Draw each (path, draw) figure in turn; their paths."""
+    return [_draw(job) for job in jobs]

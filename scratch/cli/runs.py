@@ -63,11 +63,11 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
             if verbose:
                 print(f"refitting on all {len(whole.X_train)} training samples with the same recipe …", flush=True)
             model, final_history = train_on_task(model_spec, whole, recipe, verbose=False, **train)
-            with limit_for(threads, model.params, SCORING_ROWS):  # the painter keeps a CPU busy: threads chosen
+            with limit_for(threads, model.params, SCORING_ROWS):  # scored first: the figures then have both CPUs
                 test_outputs = split_outputs(model, task.X_test)  # scored, and drawn as the figures' predictions
-                figures.send(model, model.criterion.predict(test_outputs))
                 run = _record(task, whole, recipe, weight_decay, monitored, history, final_history, model,
                               test_outputs)
+            figures.send(model, model.criterion.predict(test_outputs))
             if report is not None:
                 report(run)
             persistence.save(model, folder / MODEL_FILE)
