@@ -263,15 +263,6 @@ def test_threads_goals_read_every_recipe_not_only_mnists(bench):
     assert quiet["measured"] == 2.0 and quiet["met"] is False
 
 
-def test_softmax_threads_goal_reads_both_data_sets(bench):
-    softmax = bench("softmax_mnist")
-    rows = [{"dataset": "mnist", "batch": b, "chosen/best": 1.0} for b in (32, 256)]
-    assert softmax.threads_goals(rows)[0]["met"] is True
-    (goal,) = softmax.threads_goals(rows + [{"dataset": "fashion-mnist", "batch": 32, "chosen/best": 1.3}])
-    assert goal["measured"] == 1.3 and goal["met"] is False
-    assert softmax.threads_goals([]) == []
-
-
 def test_busy_neighbours_run_during_the_block_and_are_stopped_after(bench, monkeypatch):
     threads = bench("threads")
     monkeypatch.setattr(threads, "SETTLE_S", 0)
