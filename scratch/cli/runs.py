@@ -31,6 +31,7 @@ from scratch.optim import SGD, CosineAnnealingLR
 from scratch.threads import limit_for, watched_meter
 from scratch.training import fit
 
+GRID_IMAGES = 40  # test images shown with their predicted labels (predictions.png)
 SCORING_ROWS = 2048  # samples per forward pass when a split is scored: a batch's memory, not the split's
 SPLITS = {
     "train": "the whole training split: the final model is refitted on it with the recipe chosen on validation",
@@ -211,9 +212,11 @@ def _import_plots():
 
 
 def _for_figures(task):
-    """The task as the figures read it (test split, validation size, names): without its training rows,
-    which a painter in another process would otherwise be sent."""
-    return replace(task, X_train=task.X_train[:1], y_train=task.y_train[:1])
+    """The task as the figures read it, small enough to send to a painter in another process: one training
+    row (for the shapes), the validation split as (N, 0) (its size), an image set's first GRID_IMAGES test images."""
+    images = task.X_test if task.image_shape is None else task.X_test[:GRID_IMAGES]
+    return replace(task, X_train=task.X_train[:1], y_train=task.y_train[:1],
+                   X_val=np.empty((len(task.X_val), 0), task.X_val.dtype), y_val=task.y_val[:0], X_test=images)
 
 
 def draw_history(task, history, out, monitored):
@@ -241,7 +244,8 @@ def test_figures(task, history, out, monitored, model, predictions):
         y_test, predictions, task.class_names, title="Confusion matrix, test split", path=path))]
     if task.image_shape is not None:
         jobs.append((out / "predictions.png", lambda path: plots.show_grid(
-            task.X_test[:40], y_test[:40], predictions=predictions[:40], class_names=task.class_names,
+            task.X_test[:GRID_IMAGES], y_test[:GRID_IMAGES], predictions=predictions[:GRID_IMAGES],
+            class_names=task.class_names,
             title="Test images: predicted label (red: wrong, true label in brackets)", path=path)))
         if task.kind == "multiclass" and "W" in model.params:
             jobs.append((out / "weights.png", lambda path: plots.plot_weight_templates(
