@@ -19,8 +19,9 @@ multiply-adds (the same MLP: 0.24 s against 0.32 s). So the count is chosen, not
 
 What no counter shows — a host's other guests on a virtual machine's CPUs — the clock does: when
 that choice leaves more than one thread, each epoch of ≥ PROBE_SHARE × PROBE_STEPS steps times its
-first steps in blocks under one thread and under that count in turn, and runs the rest under the
-faster (``ChosenThreads.paced``); a shorter epoch keeps the last faster count of its product size.
+first steps in blocks under one thread and under that count in turn (stopping early when one is
+clearly slower), and runs the rest under the faster (``ChosenThreads.paced``); a shorter epoch keeps
+the last faster count of its product size.
 
 The count is applied by ``scratch.blas`` (threadpoolctl, else OpenBLAS through ctypes, else nothing);
 the previous count returns after.
@@ -50,6 +51,7 @@ STALE_SECONDS = 10.0  # an older watch (an idle notebook) says little of now: th
 PROBE_BLOCK = 4  # steps in a row under one count while probing; the first, after the switch, is not timed
 PROBE_STEPS = 32  # steps of an epoch probed: blocks alternating between the counts, 16 steps each
 PROBE_SHARE = 4  # an epoch is probed when it has ≥ PROBE_SHARE × PROBE_STEPS steps (≤ ¼ of it probed)
+DECISIVE = 1.3  # a count this much slower after two blocks each is not timed further (half the probe's cost)
 ENV_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")  # set: the user's choice stands
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -176,6 +178,14 @@ class CpuMeter:
         return max(0.0, ((now[0] - last[0]) - (now[1] - last[1])) / (now[2] - last[2]))
 
 
+def _decided(seconds):
+    """Whether every count has been timed twice and the slowest's median block is ≥ DECISIVE × the fastest's."""
+    if min(len(times) for times in seconds.values()) < 2:
+        return False
+    medians = [statistics.median(times) for times in seconds.values()]
+    return max(medians) >= DECISIVE * min(medians)
+
+
 _METERS = []  # the process's one CpuMeter: each loop's first choice reads the CPUs since the last one's
 _FASTER = {}  # product work → the count the last probe of that size found faster
 
@@ -243,6 +253,8 @@ class ChosenThreads:
                     start = time.perf_counter()
                 yield batch  # the caller's step runs here
             seconds[count].append(time.perf_counter() - start)
+            if _decided(seconds):  # a clear loser is not run for the rest of the probe
+                break
         _FASTER[self.work] = min(counts, key=lambda count: statistics.median(seconds[count]))
         self._use(_FASTER[self.work])
         yield from batches

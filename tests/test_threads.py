@@ -164,17 +164,17 @@ def test_an_epoch_times_one_thread_against_the_free_count_and_runs_on_the_faster
     monkeypatch.setattr(threads, "blas_setter", lambda: contextlib.nullcontext(counts.append))
     monkeypatch.setattr(threads, "available_cpus", lambda: 2)
     monkeypatch.setattr(threads.time, "perf_counter", lambda: clock[0])
-    step_seconds = {faster: 1.0, 3 - faster: 1.5}
     params, n = {"W": np.zeros((784, 128))}, threads.PROBE_SHARE * threads.PROBE_STEPS
-    with threads.limit_for(None, params, 64) as blas:
-        seen = []
-        for batch in blas.paced(range(n), n):
-            seen.append((batch, blas.count))
-            clock[0] += step_seconds[blas.count]
-    assert [batch for batch, _ in seen] == list(range(n))  # every batch once, in order
-    probe = threads.PROBE_STEPS
-    assert {count for _, count in seen[:probe]} == {1, 2} and {count for _, count in seen[probe:]} == {faster}
-    assert threads._FASTER == {64 * 784 * 128: faster}
+    for slower_by, probed in ((1.1, threads.PROBE_STEPS), (1.5, 4 * threads.PROBE_BLOCK)):  # close: the whole probe
+        step_seconds = {faster: 1.0, 3 - faster: slower_by}
+        with threads.limit_for(None, params, 64) as blas:
+            seen = []
+            for batch in blas.paced(range(n), n):
+                seen.append((batch, blas.count))
+                clock[0] += step_seconds[blas.count]
+        assert [batch for batch, _ in seen] == list(range(n))  # every batch once, in order
+        assert {count for _, count in seen[:probed]} == {1, 2} and {count for _, count in seen[probed:]} == {faster}
+        assert threads._FASTER == {64 * 784 * 128: faster}
     with threads.limit_for(None, params, 64) as blas:  # the next loop of this size starts on the faster count
         assert blas.count == faster
         assert list(blas.paced(range(5), 5)) == list(range(5)) and blas.count == faster  # too short to probe
