@@ -24,7 +24,7 @@ RECIPES = (("mnist", "softmax", 64), ("mnist", "softmax", 128), ("mnist", "softm
            ("fashion-mnist", "softmax", 128))  # (data set, model as `scratch train` names it, batch size)
 NEIGHBOURS = (0, 1, 2)  # busy processes running beside the measurement
 SETTINGS = (None, 1, 2)  # fit's threads=: None is scratch's choice
-TIMED_EPOCHS = 5  # epochs per setting whose median is the figure (after one warm-up epoch)
+TIMED_EPOCHS = 7  # epochs per setting whose median is the figure (after one warm-up epoch)
 LR = 0.1  # plain SGD, the lecture's lr
 SETTLE_S = 1.0  # seconds the neighbours run before the first epoch is timed
 GOALS = {"neighbour": 1.6, "best": 1.05}  # one neighbour: ≤ 1.6 × quiet; quiet: within 5 % of the best count
