@@ -14,7 +14,9 @@ warm_up() prepares (imports); draw_history(*args) draws and returns [path]; test
 model, predictions) returns the figures still to draw as [(path, draw)], ``draw(path)`` writing one.
 """
 
+import contextlib
 import multiprocessing
+import signal
 
 from scratch.threads import available_cpus
 
@@ -82,16 +84,28 @@ class _Forked:
 
 
 def _reporting(connection, target, args):
-    """In the child: ("ok", target(connection, *args)) or ("error", its exception) through ``connection``."""
+    """In the child: ("ok", target(connection, *args)) or ("error", its exception) through ``connection``.
+
+    ``close()`` terminates a child with SIGTERM: it unwinds (SystemExit), so a child's own children are
+    closed too; a parent already gone is told nothing.
+    """
+    signal.signal(signal.SIGTERM, _unwind)
     try:
         connection.send(("ok", target(connection, *args)))
     except BaseException as exc:  # Ctrl-C and a full disk alike are the parent's to report
         try:
             connection.send(("error", exc))
+        except OSError:  # the parent closed its end
+            pass
         except Exception:  # an exception that does not pickle: its text
-            connection.send(("error", OSError(f"drawing the figures: {type(exc).__name__}: {exc}")))
+            with contextlib.suppress(OSError):
+                connection.send(("error", OSError(f"drawing the figures: {type(exc).__name__}: {exc}")))
     finally:
         connection.close()
+
+
+def _unwind(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 class _ProcessPainter:
