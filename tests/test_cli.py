@@ -256,9 +256,9 @@ def test_replacing_a_run_needs_overwrite(capsys, tmp_path):
 
 @pytest.mark.parametrize("where, error, status", [
     ("draw_history", KeyboardInterrupt(), 130),
-    ("test_figures", KeyboardInterrupt(), 130),
+    ("final_figures", KeyboardInterrupt(), 130),
     ("draw_history", OSError(28, "No space left on device", "history.png"), 1),
-    ("test_figures", OSError(28, "No space left on device", "confusion.png"), 1),
+    ("final_figures", OSError(28, "No space left on device", "confusion.png"), 1),
 ])
 def test_an_interrupt_or_full_disk_while_writing_leaves_the_previous_run_whole(
         capsys, tmp_path, monkeypatch, where, error, status):

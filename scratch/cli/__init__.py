@@ -39,9 +39,9 @@ class _Parser(argparse.ArgumentParser):
 
 # NumPy asks the kernel for 2 MB pages (madvise) for every array of ≥ 4 MB. On the 2-vCPU virtual machines
 # scratch is measured on, filling such an array took 6 × as long (100 MB: 0.26 s against 0.045 s) and
-# `scratch train softmax --data mnist` lost ≈ 0.2 s to it (benchmarks/end_to_end.py measures both), so the
-# command asks for ordinary pages unless the user set NumPy's variable. Python code importing scratch is
-# left with NumPy's default.
+# `scratch train softmax --data mnist` lost 0.1–0.2 s to it in most runs (benchmarks/end_to_end.py
+# measures both), so the command asks for ordinary pages unless the user set NumPy's variable. Python
+# code importing scratch is left with NumPy's default.
 HUGEPAGE_VARIABLE = "NUMPY_MADVISE_HUGEPAGE"
 
 

@@ -10,7 +10,7 @@ little of this process's memory, so this process's writes copy no pages of it. W
 folder before it is moved into place, and an error in drawing (a full disk, Ctrl-C) is raised
 here, in the command.
 
-warm_up() prepares (imports); draw_history(*args) draws and returns [path]; test_figures(*args,
+warm_up() prepares (imports); draw_history(*args) draws and returns [path]; final_figures(*args,
 model, predictions) returns the figures still to draw as [(path, draw)], ``draw(path)`` writing one.
 """
 
@@ -21,18 +21,18 @@ import signal
 from scratch.threads import available_cpus
 
 
-def painter(warm_up, draw_history, test_figures):
+def painter(warm_up, draw_history, final_figures):
     """A painter: ``start(*args)`` draws the history, ``send(model, predictions)`` the test figures,
     ``paths()`` waits for them, ``close()`` ends it. A second process when it can run beside this one
     (it warms up and draws while this one trains, scores and saves), else this process."""
     if available_cpus() >= 2 and "fork" in multiprocessing.get_all_start_methods():
-        return _ProcessPainter(warm_up, draw_history, test_figures)
-    return _InlinePainter(draw_history, test_figures)
+        return _ProcessPainter(warm_up, draw_history, final_figures)
+    return _InlinePainter(draw_history, final_figures)
 
 
 class _InlinePainter:
-    def __init__(self, draw_history, test_figures):
-        self.draw_history, self.test_figures = draw_history, test_figures
+    def __init__(self, draw_history, final_figures):
+        self.draw_history, self.final_figures = draw_history, final_figures
 
     def start(self, *args):
         self.args, self.drawn = args, self.draw_history(*args)
@@ -42,7 +42,7 @@ class _InlinePainter:
 
     def paths(self):
         """The paths of every figure drawn, the history's first."""
-        jobs = self.test_figures(*self.args, *self.final)
+        jobs = self.final_figures(*self.args, *self.final)
         return self.drawn + [_draw(job) for job in jobs]
 
     def close(self):
@@ -109,8 +109,8 @@ def _unwind(signum, frame):
 
 
 class _ProcessPainter:
-    def __init__(self, warm_up, draw_history, test_figures):
-        self.child = _Forked(_paint, warm_up, draw_history, test_figures)
+    def __init__(self, warm_up, draw_history, final_figures):
+        self.child = _Forked(_paint, warm_up, draw_history, final_figures)
 
     def start(self, *args):
         """The history figure's arguments (pickled: keep them small), drawn while this process goes on."""
@@ -134,7 +134,7 @@ class _ProcessPainter:
         self.child.close()
 
 
-def _paint(connection, warm_up, draw_history, test_figures):
+def _paint(connection, warm_up, draw_history, final_figures):
     """In the child: warm up; the history once its arguments arrive; once the model arrives, the first
     test figure (the confusion matrix, the costliest) here and the others in a process forked for them.
     Returns every path, the history's first."""
@@ -142,7 +142,7 @@ def _paint(connection, warm_up, draw_history, test_figures):
     args = connection.recv()
     paths = draw_history(*args)
     model, predictions = connection.recv()
-    jobs = test_figures(*args, model, predictions)
+    jobs = final_figures(*args, model, predictions)
     beside = [_Forked(_draw_all, jobs[1:])] if len(jobs) > 1 else []
     try:
         return paths + _draw_all(None, jobs[:1]) + [path for child in beside for path in child.result()]

@@ -52,7 +52,7 @@ def train_run(model_spec, data, out, *, overrides=None, weight_decay=0.0, seed=0
     out = check_out(out, overwrite)
     recipe = recipe_for(model_spec, data, overrides)
     watched_meter(wait=False)  # the CPUs are watched from here: training chooses its threads without waiting
-    figures = painter(_import_plots, draw_history, test_figures)  # before the data: it imports matplotlib meanwhile
+    figures = painter(_import_plots, draw_history, final_figures)  # before the data: it imports matplotlib meanwhile
     try:
         task = load_task(data, model=model_spec, features=features, positive_class=positive_class, seed=seed,
                          classes=classes)
@@ -230,7 +230,7 @@ def draw_history(task, history, out, monitored):
     return [path]
 
 
-def test_figures(task, history, out, monitored, model, predictions):
+def final_figures(task, history, out, monitored, model, predictions):
     """The final model's figures on the test split, to draw: [(path, draw(path))]. predictions: for ``task.X_test``."""
     from scratch import plots
 
