@@ -95,13 +95,6 @@ def _check_validation_data(model, validation_data):
     return val_model, X_val, val_model.check_target(y_val)
 
 
-def _validation_metrics(model, X_val, y_val):
-    """(loss, score) of ``model.loss`` and ``model.score`` from one forward pass: the criterion reads both
-    off the outputs. X_val prepared, y_val checked (``_check_validation_data``)."""
-    outputs, criterion = model.forward(X_val), model.criterion
-    return float(criterion(outputs, y_val)), float(criterion.score(y_val, criterion.predict(outputs)))
-
-
 def _make_optimizer(model, lr, optimizer):
     """SGD(model.params, lr) (SGD checks lr), or the given optimizer if it holds the model's parameters."""
     if (lr is None) == (optimizer is None):
@@ -204,7 +197,7 @@ def fit(
             if scheduler is not None:
                 scheduler.step()
             if validation_data is not None:
-                val_loss, val_score = _validation_metrics(val_model, X_val, y_val)
+                val_loss, val_score = val_model.criterion.loss_and_score(val_model.forward(X_val), y_val)  # one pass
                 history.val_loss.append(val_loss)
                 history.val_score.append(val_score)
             if verbose and _reports(epoch, epochs):

@@ -118,8 +118,7 @@ def split_metrics(model, X, y, outputs=None):
     """
     criterion = model.criterion
     outputs = split_outputs(model, X) if outputs is None else outputs
-    y = criterion.check_target(y, outputs)
-    return _metrics(criterion, criterion(outputs, y), criterion.score(y, criterion.predict(outputs)))
+    return _metrics(criterion, *criterion.loss_and_score(outputs, criterion.check_target(y, outputs)))
 
 
 def _metrics(criterion, loss, score):

@@ -137,6 +137,11 @@ class Loss(Module, abstract=True):
         """Accuracy for classifiers, R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² for regressors."""
         return r2_score(y, predictions) if self.kind == "regression" else accuracy(y, predictions)
 
+    def loss_and_score(self, output, y):
+        """(loss, score) as floats from one set of outputs, for targets y this criterion has checked:
+        what a model's ``loss`` and ``score`` give, without a second forward pass."""
+        return float(self(output, y)), float(self.score(y, self.predict(output)))
+
     @classmethod
     def format_score(cls, value):
         """The score as printed: "accuracy 91.97 %" or "R² 0.7403"."""
