@@ -23,7 +23,7 @@ import _common  # noqa: I001  (puts the repo on sys.path)
 import _sklearn
 from _systems import available_runners, epoch_orders, initial_model, speed_row, time_to_accuracy
 from scratch.cli.recipes import recipe_for
-from scratch.preprocessing import PIXEL_MAX, ScalePixels
+from scratch.preprocessing import PIXEL_MAX, ScalePixels, scale_pixels
 from scratch.blas import limit_blas
 from scratch.threads import available_cpus, choose_threads, product_work
 
@@ -126,14 +126,18 @@ class FusedRunner:
     def train_epoch(self, batch_size):
         order = next(self.orders)
         used = self.follow.threads_used if self.follow is not None else []
-        threads = used[-1] if used else choose_threads(product_work({"W": self.W}, batch_size), available_cpus())
-        with limit_blas(threads):
+        with limit_blas(used[-1] if used else most_threads_timed(self.W, batch_size)):
             start = time.perf_counter()
             fused_epoch(self.X, self.y, self.W, self.b, self.lr, order, batch_size)
             return time.perf_counter() - start
 
     def accuracy(self, X, y):
-        return float(np.mean(np.argmax((X / np.float32(PIXEL_MAX)) @ self.W + self.b, axis=1) == y))
+        return float(np.mean(np.argmax(scale_pixels(X) @ self.W + self.b, axis=1) == y))
+
+
+def most_threads_timed(W, batch_size):
+    """The most BLAS threads ``fit`` times for products with weights W at this batch size (``scratch.threads``)."""
+    return choose_threads(product_work({"W": W}, batch_size), available_cpus())
 
 
 def threads_row(X, y, n_classes, batch_size, repeat):
@@ -143,8 +147,7 @@ def threads_row(X, y, n_classes, batch_size, repeat):
     if _common.optional_import("threadpoolctl") is None:
         return None
     one, two = (floor_seconds(X, y, n_classes, batch_size, repeat, gather=False, threads=t) for t in (1, 2))
-    timed = choose_threads(product_work({"W": np.empty((X.shape[1], n_classes), np.float32)}, batch_size),
-                           available_cpus())
+    timed = most_threads_timed(np.empty((X.shape[1], n_classes), np.float32), batch_size)
     return {"batch": batch_size, "one_thread_s": one, "two_threads_s": two, "one/two": one / two,
             "most_threads_timed": timed}
 
