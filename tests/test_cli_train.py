@@ -1,7 +1,9 @@
 """`scratch train` and what it calls: the slides' data options (--classes, boston-mass), a new IDX data set read
 from its registry entry alone, the order of a run (metrics first, then figures) and the default recipe on real data."""
 
+import functools
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,8 @@ from scratch.nn import CrossEntropyLoss, Linear, Network, ReLU, Sequential
 from scratch.preprocessing import ScalePixels
 
 from conftest import load_or_skip, run_python
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_slide_28_one_feature_two_classes_from_the_command_line(tmp_path, capsys):
@@ -144,6 +148,28 @@ def test_default_recipe_of_scratch_train_matches_scikit_learn_lbfgs(data, target
     """`scratch train softmax --data DATA`'s final model (its recipe, chosen on the validation split,
     refitted on all 60,000 training images) reaches scikit-learn's LogisticRegression: 92.66 % on
     MNIST, 84.43 % on Fashion-MNIST (lbfgs, C = 1, same 60,000 images; ../shared/DATA.md)."""
+    task, model = _final_softmax(data)
+    assert model.score(task.X_test, task.y_test) >= target
+
+
+@functools.cache
+def _final_softmax(data):
+    """(task, final model) of `scratch train softmax --data DATA`: its recipe refitted on the whole training split."""
     task = load_or_skip(lambda: load_task(data, model="softmax"))
     model, _ = train_on_task("softmax", task.whole_training_split(), recipe_for("softmax", data), verbose=False)
-    assert model.score(task.X_test, task.y_test) >= target
+    return task, model
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data, name", [("mnist", "MNIST"), ("fashion-mnist", "Fashion-MNIST")])
+def test_readme_shows_the_recipe_and_accuracies_scratch_train_reaches(data, name):
+    """README's "Latest measured results" row: the recipe, the monitored run's validation accuracy and the
+    final model's test accuracy, as `scratch train softmax --data DATA` computes them."""
+    row = next(line for line in README.read_text(encoding="utf-8").splitlines()
+               if line.startswith(f"| {name} | ") and " epochs, batch " in line)
+    recipe = recipe_for("softmax", data)
+    task, model = _final_softmax(data)
+    _, history = train_on_task("softmax", task, recipe, verbose=False)
+    assert row.split(" | ")[1:4] == [f"{recipe['epochs']} epochs, batch {recipe['batch_size']}, lr {recipe['lr']:g}",
+                                     f"{100 * history.val_score[-1]:.2f} %",
+                                     f"**{100 * model.score(task.X_test, task.y_test):.2f} %**"]
